@@ -1,0 +1,14 @@
+// Resolves DATABASE_URL to one absolute SQLite file, shared by the web app,
+// the ingest CLI and prisma.config.ts so they always open the same file.
+import path from "node:path";
+
+export const DEFAULT_DATABASE_URL = "file:./data/archive.db";
+
+export function databaseFile(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): string {
+  const file = url.replace(/^file:/, "");
+  return path.resolve(process.cwd(), file);
+}
+
+export function databaseUrl(): string {
+  return `file:${databaseFile()}`;
+}

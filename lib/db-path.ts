@@ -6,7 +6,8 @@ export const DEFAULT_DATABASE_URL = "file:./data/archive.db";
 
 export function databaseFile(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): string {
   const file = url.replace(/^file:/, "");
-  return path.resolve(process.cwd(), file);
+  // Resolved at run time against the working directory, not traced by Next.
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), file);
 }
 
 export function databaseUrl(): string {

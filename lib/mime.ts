@@ -1,6 +1,7 @@
 // Wraps mailparser: one raw message in, the archive's own ParsedMessage out.
 // Called by the ingest pipeline (in parse workers); mailparser types stay here.
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import { isAscii, isUtf8 } from "node:buffer";
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from "mailparser";
 import { extractMids, normalizeMid, parseReferences } from "./mid";
 
 export interface AttachmentInfo {
@@ -32,12 +33,39 @@ const FAST_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks
 const MAX_BODY_CHARS = 4_000_000;
 
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
-  let mail = await simpleParser(raw, FAST_OPTIONS);
+  const input = utf8Headers(raw);
+  let mail = await simpleParser(input, FAST_OPTIONS);
   if (!mail.text && mail.html) {
     // HTML-only mail: only now pay for mailparser's html-to-text.
-    mail = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+    mail = await simpleParser(input, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   }
   return toParsedMessage(mail);
+}
+
+// Raw 8-bit header bytes (no encoded word) that are not UTF-8 are the sender's
+// legacy charset; mailparser reads them as UTF-8 and loses them to U+FFFD.
+// public-inbox falls back to Latin-1 per header; windows-1252 is the same
+// except that 0x80-0x9f are the quotes and dashes senders meant, not controls.
+const cp1252 = new TextDecoder("windows-1252");
+
+function utf8Headers(raw: Buffer): Buffer {
+  // The header ends at the first empty line (LF or CRLF).
+  const lf = raw.indexOf("\n\n");
+  const crlf = (lf === -1 ? raw : raw.subarray(0, lf)).indexOf("\n\r\n");
+  const end = crlf !== -1 ? crlf + 1 : lf !== -1 ? lf + 1 : raw.length;
+  const head = raw.subarray(0, end);
+  if (isAscii(head) || isUtf8(head)) return raw;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start < end) {
+    const nl = head.indexOf(0x0a, start);
+    const stop = nl === -1 ? end : nl + 1;
+    const line = head.subarray(start, stop);
+    parts.push(isUtf8(line) ? line : Buffer.from(cp1252.decode(line), "utf8"));
+    start = stop;
+  }
+  parts.push(raw.subarray(end));
+  return Buffer.concat(parts);
 }
 
 function toParsedMessage(mail: ParsedMail): ParsedMessage {
@@ -57,7 +85,7 @@ function toParsedMessage(mail: ParsedMail): ParsedMessage {
     fromAddr: (from?.address ?? "").trim().toLowerCase(),
     to: addresses(mail.to),
     cc: addresses(mail.cc),
-    date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null,
+    date: headerDate(mail),
     inReplyTo,
     references: parseReferences(headerValue(mail, "references"), headerValue(mail, "in-reply-to"), messageId ?? ""),
     bodyText,
@@ -73,9 +101,31 @@ function inlineTextAttachments(mail: ParsedMail): string {
   mail.attachments.forEach((a, i) => {
     if (!/^text\/(plain|x-patch|x-diff|x-log)$/i.test(a.contentType) || a.size > 1_000_000) return;
     const name = a.filename ? `: ${a.filename}` : "";
-    out += `\n[-- Attachment #${i + 2}${name} --]\n` + new TextDecoder().decode(a.content);
+    out += `\n[-- Attachment #${i + 2}${name} --]\n` + attachmentText(a);
   });
   return out;
+}
+
+// In the part's own charset, with mailparser's line endings for text (LF).
+function attachmentText(a: Attachment): string {
+  const type = a.headers.get("content-type");
+  const charset = type && typeof type === "object" && "params" in type ? type.params["charset"] : undefined;
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset || "utf-8");
+  } catch {
+    decoder = new TextDecoder(); // unknown charset label
+  }
+  return decoder.decode(a.content).replace(/\r\n/g, "\n");
+}
+
+// mailparser puts the current time in place of a Date header it cannot parse;
+// the archive wants null so that the mbox From_ line date is used instead.
+function headerDate(mail: ParsedMail): Date | null {
+  const raw = headerValue(mail, "date");
+  if (raw === null) return null;
+  const date = new Date(raw.replace(/\s+/g, " ").trim());
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 // The raw header text, so Message-ID extraction sees exactly what was sent
@@ -88,11 +138,11 @@ function headerValue(mail: ParsedMail, key: string): string | null {
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
   const out: string[] = [];
   const objects = field === undefined ? [] : Array.isArray(field) ? field : [field];
-  // Groups nest one level (RFC 5322 §3.4): walk them with a queue, not recursion.
-  const queue = objects.flatMap((o) => o.value);
-  for (let i = 0; i < queue.length; i++) {
-    const entry = queue[i]!;
-    if (entry.group) queue.push(...entry.group);
+  // Groups nest one level (RFC 5322 §3.4): walk them with a stack, not
+  // recursion, members in place of their group so the header order holds.
+  const stack = objects.flatMap((o) => o.value).reverse();
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    if (entry.group) for (let i = entry.group.length - 1; i >= 0; i--) stack.push(entry.group[i]!);
     else if (entry.address) out.push(entry.name ? `${entry.name} <${entry.address}>` : entry.address);
   }
   return out;

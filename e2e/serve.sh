@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Playwright's web server: a fresh DB built by the real ingest CLI from the
+# committed fixtures, then the production build on the given port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port="${1:-3100}"
+export DATABASE_URL="file:./data/e2e.db"
+rm -f data/e2e.db data/e2e.db-wal data/e2e.db-shm
+npx tsx scripts/ingest.ts --quiet --list linux-integrity --address linux-integrity@vger.kernel.org \
+  --description "Linux integrity subsystem (sample)" samples/linux-integrity-sample.mbox.gz
+for mbox in e2e/fixtures/*.mbox; do
+  [ -e "$mbox" ] || continue
+  npx tsx scripts/ingest.ts --quiet --list "$(basename "$mbox" .mbox)" "$mbox"
+done
+npx next build >/dev/null
+exec npx next start -H 127.0.0.1 -p "$port"

@@ -4,7 +4,8 @@ import path from "node:path";
 
 export const DEFAULT_DATABASE_URL = "file:./data/archive.db";
 
-export function databaseFile(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): string {
+// An empty DATABASE_URL (a bare "DATABASE_URL=" in .env) means the default, not the working directory.
+export function databaseFile(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): string {
   const file = url.replace(/^file:/, "");
   // Resolved at run time against the working directory, not traced by Next.
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), file);

@@ -34,10 +34,12 @@ export function defaultWorkerCount(): number {
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestCounts> {
+  // Stat the sources before opening the store: a missing one throws here,
+  // and must not leave a connection behind (the finally below closes it).
+  const sizes = options.sources.map(sourceSize);
   const writer = new ArchiveWriter(options.dbFile);
   const counts = emptyCounts();
   const started = Date.now();
-  const sizes = options.sources.map(sourceSize);
   const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
   const progress = { messages: 0, bytes: 0, totalBytes, elapsedMs: 0 };
   const onFailure = options.onFailure ?? (() => {});

@@ -100,7 +100,12 @@ export function parseFromLineDate(fromLine: string): Date | null {
   if (!m) return null;
   const month = MONTHS.indexOf(m[1]!);
   const year = Number(m[6]);
-  if (month < 0 || year <= 1970) return null;
-  const date = new Date(Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5] ?? 0)));
-  return Number.isNaN(date.getTime()) ? null : date;
+  const day = Number(m[2]);
+  const hour = Number(m[3]);
+  const minute = Number(m[4]);
+  const second = Number(m[5] ?? 0);
+  if (month < 0 || year <= 1970 || hour > 23 || minute > 59 || second > 60) return null;
+  const date = new Date(Date.UTC(year, month, day, hour, minute, Math.min(second, 59)));
+  // Date.UTC rolls "Feb 30" over into March: a From_ line saying so is corrupt, not a date.
+  return date.getUTCMonth() === month && date.getUTCDate() === day ? date : null;
 }

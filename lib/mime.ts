@@ -1,7 +1,7 @@
 // Wraps mailparser: one raw message in, the archive's own ParsedMessage out.
 // Called by the ingest pipeline (in parse workers); mailparser types stay here.
 import { isAscii, isUtf8 } from "node:buffer";
-import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from "mailparser";
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail, type StructuredHeader } from "mailparser";
 import { extractMids, normalizeMid, parseReferences } from "./mid";
 
 export interface AttachmentInfo {
@@ -43,11 +43,9 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
 }
 
 // Raw 8-bit header bytes (no encoded word) that are not UTF-8 are the sender's
-// legacy charset; mailparser reads them as UTF-8 and loses them to U+FFFD.
-// public-inbox falls back to Latin-1 per header; windows-1252 is the same
-// except that 0x80-0x9f are the quotes and dashes senders meant, not controls.
-const cp1252 = new TextDecoder("windows-1252");
-
+// legacy charset, Latin-1 for the old Unix mailers that send them; mailparser
+// reads them as UTF-8 and loses them to U+FFFD. public-inbox also falls back
+// to Latin-1. (Node 20's TextDecoder("windows-1252") decodes as Latin-1 too.)
 function utf8Headers(raw: Buffer): Buffer {
   // The header ends at the first empty line (LF or CRLF).
   const lf = raw.indexOf("\n\n");
@@ -61,7 +59,7 @@ function utf8Headers(raw: Buffer): Buffer {
     const nl = head.indexOf(0x0a, start);
     const stop = nl === -1 ? end : nl + 1;
     const line = head.subarray(start, stop);
-    parts.push(isUtf8(line) ? line : Buffer.from(cp1252.decode(line), "utf8"));
+    parts.push(isUtf8(line) ? line : Buffer.from(line.toString("latin1"), "utf8"));
     start = stop;
   }
   parts.push(raw.subarray(end));
@@ -108,8 +106,8 @@ function inlineTextAttachments(mail: ParsedMail): string {
 
 // In the part's own charset, with mailparser's line endings for text (LF).
 function attachmentText(a: Attachment): string {
-  const type = a.headers.get("content-type");
-  const charset = type && typeof type === "object" && "params" in type ? type.params["charset"] : undefined;
+  // mailparser always stores Content-Type as a StructuredHeader.
+  const charset = (a.headers.get("content-type") as StructuredHeader | undefined)?.params["charset"];
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(charset || "utf-8");

@@ -8,6 +8,7 @@ export interface ThreadInput {
   references: string[]; // oldest first, direct parent last (see parseReferences)
   date: Date;
   subject: string;
+  fromName?: string; // carried through for display, not used for threading
 }
 
 export interface ThreadNode {

@@ -24,3 +24,62 @@ export interface ThreadPage {
   /** Cursor (lore's ?t=YYYYMMDDhhmmss) for the next older page, if any. */
   olderCursor: string | null;
 }
+
+export interface AttachmentView {
+  position: number;
+  filename: string | null;
+  contentType: string;
+  size: number;
+}
+
+export interface MessageView {
+  id: number;
+  list: string;
+  listAddress: string | null;
+  mid: string;
+  subject: string;
+  fromName: string;
+  fromAddr: string;
+  to: string;
+  cc: string;
+  date: Date;
+  inReplyTo: string | null;
+  references: string[];
+  bodyText: string;
+  hasPatch: boolean;
+  threadId: number;
+  rawHash: string;
+  attachments: AttachmentView[];
+  /** Other stored messages that reuse this Message-ID (lore keeps them all). */
+  variantIds: number[];
+}
+
+export interface ThreadMember {
+  id: number;
+  mid: string;
+  subject: string;
+  fromName: string;
+  date: Date;
+  references: string[];
+}
+
+export interface RawMessage {
+  raw: Buffer;
+  rawHash: string;
+  date: Date;
+}
+
+export interface ThreadInfo {
+  id: number;
+  list: string;
+  rootMid: string;
+  subject: string;
+  messageCount: number;
+  lastDate: Date | null;
+}
+
+export interface MidSuggestion {
+  list: string;
+  mid: string;
+  subject: string;
+}

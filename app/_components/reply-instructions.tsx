@@ -1,0 +1,23 @@
+import { replyInstructions } from "@/lib/reply";
+import type { MessageView } from "@/lib/types";
+
+export function ReplyInstructions({ message }: { message: MessageView }) {
+  const reply = replyInstructions({
+    mid: message.mid, subject: message.subject, fromAddr: message.fromAddr,
+    to: message.to, cc: message.cc, listAddress: message.listAddress,
+  });
+  return (
+    <section className="reply" id="R" aria-labelledby="R-h">
+      <h2 id="R-h">Reply instructions</h2>
+      <p>
+        You may reply publicly to this message via plain-text email using any one of the following methods: save the
+        message as mbox (<a href="raw">raw</a>), import it into your mail client, and reply-to-all from there; or use{" "}
+        <code>git send-email</code>:
+      </p>
+      <pre>{reply.sendEmail}</pre>
+      <p>
+        or <a href={reply.mailto}>reply by mail</a> (mailto: link with In-Reply-To and Cc).
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+// The thread overview under a message (lore's "Thread overview"): one line
+// per message, indented by depth, the current one marked. Flat list, since a
+// thread can be thousands of levels deep.
+import { formatDate } from "@/lib/format";
+import { anchorId, midToUrl } from "@/lib/mid";
+import type { ThreadNode } from "@/lib/thread";
+
+const MAX_INDENT = 12;
+
+export function ThreadSkeleton({ list, nodes, current, linkTo }: {
+  list: string;
+  nodes: ThreadNode[];
+  current: string | null;
+  /** "message" links each line to its page; "anchor" to its place in this page. */
+  linkTo: "message" | "anchor";
+}) {
+  return (
+    <ul className="plain skeleton">
+      {nodes.map((node, i) => {
+        const indent = Math.min(node.depth, MAX_INDENT);
+        const style = { paddingLeft: `${indent}ch` };
+        if (!node.message) {
+          return (
+            <li key={`ghost-${i}`} style={style} className="muted">
+              [not found] &lt;{node.mid}&gt;
+            </li>
+          );
+        }
+        const href = linkTo === "anchor" ? `#${anchorId(node.mid)}` : `/${list}/${midToUrl(node.mid)}/`;
+        const isCurrent = node.mid === current;
+        return (
+          <li key={node.message.id} style={style} aria-current={isCurrent ? "true" : undefined}>
+            {isCurrent ? <strong>* {node.message.subject || "(no subject)"}</strong> : <a href={href}>{node.message.subject || "(no subject)"}</a>}{" "}
+            <span className="muted">
+              {node.depth > MAX_INDENT ? `(depth ${node.depth}) ` : ""}
+              {node.message.fromName ?? ""} {formatDate(node.message.date)}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,169 @@
+import fs from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { expect, test } from "@playwright/test";
+import { splitMbox, unwrapMboxrd } from "../lib/mbox";
+import { anchorId, midToUrl } from "../lib/mid";
+
+const PATCH_MID = "20191114031202.18012-2-nramas@linux.microsoft.com";
+const COVER_MID = "20191114031202.18012-1-nramas@linux.microsoft.com";
+const ODD_MIDS = ["odd+plus=eq@example.org", "slash/and%percent@example.org", "hash#q?mark~t@example.org"];
+
+async function fixtureMessages(): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const m of splitMbox([fs.readFileSync("e2e/fixtures/oddities.mbox")])) out.push(m.raw);
+  return out;
+}
+
+test("a message page shows headers, a coloured patch, reply instructions and the thread", async ({ page }) => {
+  await page.goto(`/linux-integrity/${PATCH_MID}/`);
+  await expect(page).toHaveTitle(/IMA: Add KEY_CHECK func to measure keys/);
+  await expect(page.locator("pre.headers")).toContainText("From: Lakshmi Ramasubramanian <nramas@linux.microsoft.com>");
+  await expect(page.locator("pre.headers")).toContainText(`Message-ID: <${PATCH_MID}>`);
+  await expect(page.locator("pre.body .head").first()).toContainText("diff --git a/Documentation/ABI/testing/ima_policy");
+  await expect(page.locator("pre.body .hunk").first()).toContainText("@@ -29,7 +29,7 @@");
+  await expect(page.locator("pre.body .add").first()).toContainText("[KEXEC_CMDLINE] [KEY_CHECK]");
+  await expect(page.locator("pre.body .del").first()).toBeVisible();
+  await expect(page.locator("#R pre")).toContainText(`--in-reply-to='<${PATCH_MID}>'`);
+  const mailto = await page.getByRole("link", { name: "reply by mail" }).getAttribute("href");
+  expect(new URL(mailto!).searchParams.get("In-Reply-To")).toBe(`<${PATCH_MID}>`);
+  const current = page.locator("ul.skeleton li[aria-current=true]");
+  await expect(current).toContainText("IMA: Add KEY_CHECK func to measure keys");
+  await expect(page.locator("ul.skeleton li")).toHaveCount(6);
+});
+
+test("flat and nested thread views carry every message with stable anchors", async ({ page }) => {
+  for (const view of ["T", "t"]) {
+    await page.goto(`/linux-integrity/${COVER_MID}/${view}/`);
+    await expect(page.locator("article.message")).toHaveCount(6);
+    await expect(page.locator(`article#${anchorId(PATCH_MID)}`)).toContainText("KEY_CHECK");
+  }
+  await page.goto(`/linux-integrity/${COVER_MID}/`);
+  await page.getByRole("link", { name: "nested" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${COVER_MID}/t/$`));
+});
+
+test("without the trailing slash a message URL answers 301 for GET and HEAD, @ literal or %40", async ({ request }) => {
+  for (const path of [`/linux-integrity/${COVER_MID}`, `/linux-integrity/${COVER_MID.replace("@", "%40")}`]) {
+    for (const method of ["GET", "HEAD"] as const) {
+      const response = await request.fetch(path, { method, maxRedirects: 0 });
+      expect(response.status(), `${method} ${path}`).toBe(301);
+      expect(new URL(response.headers().location!).pathname).toBe(`${path}/`);
+    }
+  }
+});
+
+test("raw is the original message as a one-message mboxrd, byte for byte", async ({ request }) => {
+  const originals = await fixtureMessages();
+  const original = originals[0]!;
+  const response = await request.get(`/oddities/${midToUrl("odd+plus=eq@example.org")}/raw`);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toMatch(/^text\/plain/);
+  const body = await response.body();
+  expect(body.subarray(0, 39).toString()).toBe("From mboxrd@z Thu Jan  1 00:00:00 1970\n");
+  expect(body.includes(Buffer.from("\n>From the mboxrd rules"))).toBe(true);
+  expect(unwrapMboxrd(body).equals(original)).toBe(true);
+});
+
+test("t.mbox.gz is the whole thread as gzipped mboxrd", async ({ request }) => {
+  const response = await request.get(`/linux-integrity/${PATCH_MID}/t.mbox.gz`);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toBe("application/gzip");
+  const mids: string[] = [];
+  for await (const m of splitMbox([gunzipSync(await response.body())])) {
+    mids.push(/^Message-ID:\s*<([^>]+)>/im.exec(m.raw.toString("latin1"))?.[1] ?? "");
+  }
+  expect(mids).toHaveLength(6);
+  expect(mids).toContain(COVER_MID);
+  expect(mids).toContain(PATCH_MID);
+});
+
+test("Message-IDs with URL syntax round-trip through links and every route", async ({ page, request }) => {
+  await page.goto("/oddities/");
+  for (const mid of ODD_MIDS) {
+    const path = `/oddities/${midToUrl(mid)}/`;
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(200);
+    await page.goto(path);
+    await expect(page.locator("pre.headers")).toContainText(`Message-ID: <${mid}>`);
+    const raw = await request.get(`/oddities/${midToUrl(mid)}/raw`);
+    expect(raw.status()).toBe(200);
+    expect((await raw.text()).includes(`<${mid}>`)).toBe(true);
+    expect((await request.get(`/oddities/${midToUrl(mid)}/T/`)).status()).toBe(200);
+  }
+});
+
+test("hostile HTML-only mail is shown as text and nothing executes", async ({ page }) => {
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  const foreign: string[] = [];
+  page.on("dialog", async (d) => {
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("request", (r) => !r.url().startsWith("http://127.0.0.1") && foreign.push(r.url()));
+  await page.goto(`/oddities/${midToUrl("html-only@example.org")}/`);
+  await expect(page.locator("pre.body")).toContainText("Visible HTML text.");
+  await expect(page.locator("h1.subject")).toContainText("<img src=x onerror=alert('subject')> HTML only");
+  await expect(page.locator("pre.headers")).toContainText("<script>alert('from')</script>");
+  await page.waitForTimeout(500);
+  expect(dialogs).toEqual([]);
+  expect(errors).toEqual([]);
+  expect(foreign).toEqual([]);
+  expect(await page.locator("pre.body script, pre.body img, pre.body svg").count()).toBe(0);
+});
+
+test("a Latin-1 message is decoded, headers and body", async ({ page }) => {
+  await page.goto(`/oddities/${midToUrl("latin1@example.org")}/`);
+  await expect(page.locator("h1.subject")).toHaveText("Grüße in Latin-1");
+  await expect(page.locator("pre.headers")).toContainText("Jörg Müller <joerg@example.org>");
+  await expect(page.locator("pre.body")).toContainText("Grüße aus München, ça va très bien.");
+});
+
+test("attachments are listed and download with safe headers", async ({ page, request }) => {
+  await page.goto(`/oddities/${midToUrl("attachments@example.org")}/`);
+  const links = page.locator("ul.attachments a");
+  await expect(links).toHaveCount(2);
+  const html = await request.get((await links.nth(1).getAttribute("href"))!);
+  expect(html.status()).toBe(200);
+  expect(html.headers()["content-type"]).toBe("application/octet-stream");
+  expect(html.headers()["content-disposition"]).toMatch(/^attachment; filename="evil.html"/);
+  const patch = await request.get((await links.nth(0).getAttribute("href"))!);
+  expect(patch.headers()["content-type"]).toMatch(/^text\/plain/);
+  expect(await patch.text()).toContain("+new");
+});
+
+test("/r/ and /all/ find a message in any list; unknown ids get suggestions", async ({ page, request }) => {
+  const r = await request.get(`/r/${COVER_MID}`, { maxRedirects: 0 });
+  expect([302, 303, 307, 308]).toContain(r.status());
+  expect(new URL(r.headers().location!, "http://x").pathname).toBe(`/linux-integrity/${COVER_MID}/`);
+  await page.goto(`/all/${PATCH_MID}/`);
+  await expect(page).toHaveURL(new RegExp(`/linux-integrity/${PATCH_MID}/$`));
+  const missing = await page.goto("/linux-integrity/20191114031202/");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Maybe you meant" })).toBeVisible();
+  await expect(page.getByRole("link", { name: `<${COVER_MID}>` })).toBeVisible();
+  expect((await request.get("/no-such-list/x@y/")).status()).toBe(404);
+});
+
+test("raw and t.mbox.gz revalidate with ETag and Last-Modified", async ({ request }) => {
+  for (const suffix of ["raw", "t.mbox.gz"]) {
+    const first = await request.get(`/linux-integrity/${PATCH_MID}/${suffix}`);
+    const etag = first.headers().etag!;
+    expect(etag).toBeTruthy();
+    expect(first.headers()["last-modified"]).toBeTruthy();
+    const again = await request.get(`/linux-integrity/${PATCH_MID}/${suffix}`, { headers: { "If-None-Match": etag } });
+    expect(again.status()).toBe(304);
+  }
+});
+
+test("at 375 px wide nothing scrolls sideways", async ({ browser }) => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  for (const path of ["/", "/linux-integrity/", `/linux-integrity/${PATCH_MID}/`, `/linux-integrity/${COVER_MID}/t/`]) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await page.close();
+});

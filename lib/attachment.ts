@@ -1,0 +1,33 @@
+// Serving one attachment of an archived message: re-parses the stored raw
+// bytes (attachments are not stored twice) and picks headers that can never
+// make mail content run on the archive's origin.
+import { simpleParser } from "mailparser";
+
+export interface AttachmentFile {
+  filename: string | null;
+  contentType: string;
+  content: Buffer;
+}
+
+/** `position` counts mailparser's attachments in order, as ingest recorded them. */
+export async function extractAttachment(raw: Buffer, position: number): Promise<AttachmentFile | null> {
+  const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+  const a = mail.attachments[position];
+  if (!a) return null;
+  return { filename: a.filename ?? null, contentType: a.contentType || "application/octet-stream", content: a.content };
+}
+
+// Text shows as text (patches, logs); everything else downloads as opaque
+// bytes. HTML, SVG and XML from mail are scriptable: never served as such.
+export function safeContentType(contentType: string): string {
+  const type = contentType.toLowerCase().split(";")[0]!.trim();
+  if (type.startsWith("text/") && type !== "text/html" && type !== "text/xml") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+/** RFC 6266 with an ASCII fallback and the UTF-8 name (RFC 8187). */
+export function contentDisposition(filename: string | null): string {
+  const name = (filename ?? "attachment.bin").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
+  const ascii = name.replace(/[^\x20-\x7e]|["%;]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

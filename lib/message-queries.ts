@@ -1,0 +1,150 @@
+// Reads for message and thread pages, raw/mbox/Atom route handlers and the
+// Message-ID lookups (/r/, /all/, not-found suggestions). Every read is an
+// indexed lookup bounded by LIMIT: cost does not grow with the archive.
+import { prisma } from "./db";
+import type { MessageView, MidSuggestion, RawMessage, ThreadInfo, ThreadMember } from "./types";
+
+/** Thread pages show at most this many messages in full (lore-size threads fit easily). */
+export const MAX_THREAD_MESSAGES = 2000;
+
+function splitRefs(references: string): string[] {
+  return references === "" ? [] : references.split(" ");
+}
+
+type MessageRow = {
+  id: number; messageId: string; subject: string; fromName: string; fromAddr: string; toAddrs: string; ccAddrs: string;
+  date: Date; inReplyTo: string | null; references: string; bodyText: string; hasPatch: boolean; threadId: number;
+  rawHash: string; attachments?: { position: number; filename: string | null; contentType: string; size: number }[];
+};
+
+function toMessageView(m: MessageRow, list: string, listAddress: string | null, variantIds: number[] = []): MessageView {
+  return {
+    id: m.id, list, listAddress, mid: m.messageId, subject: m.subject, fromName: m.fromName, fromAddr: m.fromAddr,
+    to: m.toAddrs, cc: m.ccAddrs, date: m.date, inReplyTo: m.inReplyTo, references: splitRefs(m.references),
+    bodyText: m.bodyText, hasPatch: m.hasPatch, threadId: m.threadId, rawHash: m.rawHash,
+    attachments: (m.attachments ?? []).map(({ position, filename, contentType, size }) => ({ position, filename, contentType, size })),
+    variantIds,
+  };
+}
+
+async function listId(name: string): Promise<{ id: number; address: string | null } | null> {
+  return prisma.list.findUnique({ where: { name }, select: { id: true, address: true } });
+}
+
+/** The message (the first stored one when a Message-ID was reused; `variant` picks another). */
+export async function getMessage(listName: string, mid: string, variant?: number): Promise<MessageView | null> {
+  const list = await listId(listName);
+  if (!list) return null;
+  const rows = await prisma.message.findMany({
+    where: { listId: list.id, messageId: mid },
+    orderBy: { id: "asc" },
+    take: 50,
+    select: { id: true },
+  });
+  const chosen = rows.find((r) => r.id === variant) ?? rows[0];
+  if (!chosen) return null;
+  const m = await prisma.message.findUnique({
+    where: { id: chosen.id },
+    omit: { raw: true },
+    include: { attachments: { orderBy: { position: "asc" } } },
+  });
+  if (!m) return null;
+  return toMessageView(m, listName, list.address, rows.map((r) => r.id).filter((id) => id !== m.id));
+}
+
+export async function getRawMessage(listName: string, mid: string): Promise<RawMessage | null> {
+  const list = await listId(listName);
+  if (!list) return null;
+  return prisma.message.findFirst({
+    where: { listId: list.id, messageId: mid },
+    orderBy: { id: "asc" },
+    select: { raw: true, rawHash: true, date: true },
+  }).then((row) => (row ? { raw: Buffer.from(row.raw), rawHash: row.rawHash, date: row.date } : null));
+}
+
+export async function getThreadInfo(threadId: number): Promise<ThreadInfo | null> {
+  const t = await prisma.thread.findUnique({ where: { id: threadId }, include: { list: { select: { name: true } } } });
+  if (!t) return null;
+  return { id: t.id, list: t.list.name, rootMid: t.rootMid, subject: t.subject, messageCount: t.messageCount, lastDate: t.lastDate };
+}
+
+/** The thread's messages without bodies, oldest first: enough to draw the tree. */
+export async function listThreadMembers(threadId: number): Promise<ThreadMember[]> {
+  const rows = await prisma.message.findMany({
+    where: { threadId },
+    orderBy: [{ date: "asc" }, { id: "asc" }],
+    take: MAX_THREAD_MESSAGES,
+    select: { id: true, messageId: true, subject: true, fromName: true, date: true, references: true },
+  });
+  return rows.map((r) => ({ id: r.id, mid: r.messageId, subject: r.subject, fromName: r.fromName, date: r.date, references: splitRefs(r.references) }));
+}
+
+/** Full messages of a thread for /T/ and /t/, by id. */
+export async function listThreadMessages(threadId: number): Promise<Map<number, MessageView>> {
+  const info = await getThreadInfo(threadId);
+  const list = info ? await listId(info.list) : null;
+  const rows = await prisma.message.findMany({
+    where: { threadId },
+    orderBy: [{ date: "asc" }, { id: "asc" }],
+    take: MAX_THREAD_MESSAGES,
+    omit: { raw: true },
+    include: { attachments: { orderBy: { position: "asc" } } },
+  });
+  return new Map(rows.map((m) => [m.id, toMessageView(m, info?.list ?? "", list?.address ?? null)]));
+}
+
+/** Raw bytes of every message of a thread, oldest first, for t.mbox.gz. */
+export async function listThreadRaws(threadId: number): Promise<RawMessage[]> {
+  const rows = await prisma.message.findMany({
+    where: { threadId },
+    orderBy: [{ date: "asc" }, { id: "asc" }],
+    take: MAX_THREAD_MESSAGES,
+    select: { raw: true, rawHash: true, date: true },
+  });
+  return rows.map((r) => ({ raw: Buffer.from(r.raw), rawHash: r.rawHash, date: r.date }));
+}
+
+/** Newest messages of a list for new.atom. */
+export async function listNewestMessages(listName: string, take: number): Promise<MessageView[] | null> {
+  const list = await listId(listName);
+  if (!list) return null;
+  const rows = await prisma.message.findMany({
+    where: { listId: list.id },
+    orderBy: [{ date: "desc" }, { id: "desc" }],
+    take,
+    omit: { raw: true },
+  });
+  return rows.map((m) => toMessageView(m, listName, list.address));
+}
+
+/** Lists holding this Message-ID, for /r/<mid> and /all/<mid>/. */
+export async function findListsWithMid(mid: string): Promise<string[]> {
+  const rows = await prisma.message.findMany({
+    where: { messageId: mid },
+    orderBy: { id: "asc" },
+    take: 20,
+    select: { list: { select: { name: true } } },
+  });
+  return [...new Set(rows.map((r) => r.list.name))];
+}
+
+/**
+ * Close matches for an unknown Message-ID, like lore's "not found, maybe:":
+ * ids starting with it, then with its local part, then with its first chars.
+ * Range scans on the messageId index, never a LIKE over the table.
+ */
+export async function suggestMids(listName: string | null, mid: string): Promise<MidSuggestion[]> {
+  const list = listName ? await listId(listName) : null;
+  if (listName && !list) return [];
+  const prefixes = [mid, mid.split("@")[0] ?? "", mid.slice(0, 12)].filter((p, i, all) => p.length >= 4 && all.indexOf(p) === i);
+  for (const prefix of prefixes) {
+    const rows = await prisma.message.findMany({
+      where: { ...(list ? { listId: list.id } : {}), messageId: { gte: prefix, lt: `${prefix}\u{10ffff}` } },
+      orderBy: { messageId: "asc" },
+      take: 10,
+      select: { messageId: true, subject: true, list: { select: { name: true } } },
+    });
+    if (rows.length > 0) return rows.map((r) => ({ list: r.list.name, mid: r.messageId, subject: r.subject }));
+  }
+  return [];
+}

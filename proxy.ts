@@ -3,13 +3,15 @@
 //   (b4 derives the list URL from that redirect, for GET and HEAD alike);
 // - POST /<list>/?q=...&x=m (what `lei q` and `b4 am -c` send) and
 //   GET /<list>/?q=...&x=A (Atom) reach route handlers: a page cannot answer
-//   a POST or return non-HTML. /_/x-m and /_/x-a get the list as ?list=.
+//   a POST or return non-HTML. Handlers see the client's URL, not the
+//   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>.
 import { NextResponse, type NextRequest } from "next/server";
-import { midFromParam } from "./lib/mid";
 import { PATH_HEADER } from "./lib/route-params";
 
 // Second segments that are not Message-IDs: lore's own paths and files.
 const LIST_FILES = new Set(["_", "new.atom", "new.html", "all", "favicon.ico"]);
+// First segments that are not lists: lookups and internal route handlers.
+const INTERNAL = new Set(["r", "_", "_next"]);
 
 export function proxy(request: NextRequest): Response | undefined {
   // nextUrl normalises the path; the raw URL keeps exactly what the client sent.
@@ -19,14 +21,12 @@ export function proxy(request: NextRequest): Response | undefined {
     const x = url.searchParams.get("x");
     const target = request.method === "POST" && x === "m" ? "x-m" : request.method === "GET" && x === "A" ? "x-a" : null;
     if (!target) return undefined;
-    const search = new URLSearchParams(url.search);
-    search.set("list", midFromParam(segments[1]!));
-    return NextResponse.rewrite(new URL(`/_/${target}?${search}`, request.url));
+    return NextResponse.rewrite(new URL(`/_/${target}/${segments[1]}${url.search}`, request.url));
   }
   // ["", list, mid] with a non-empty mid and no trailing slash.
   if ((request.method === "GET" || request.method === "HEAD") && segments.length === 3) {
     const [, list, mid] = segments as [string, string, string];
-    if (list !== "" && mid !== "" && !LIST_FILES.has(mid) && !list.startsWith("_next") && list !== "r") {
+    if (list !== "" && mid !== "" && !LIST_FILES.has(mid) && !INTERNAL.has(list)) {
       return new Response(null, {
         status: 301,
         headers: { Location: new URL(`${url.pathname}/${url.search}`, request.url).toString() },
@@ -37,8 +37,7 @@ export function proxy(request: NextRequest): Response | undefined {
   if (request.method === "GET" || request.method === "HEAD") {
     const attachment = segments.length === 4 ? /^(\d{1,4})-/.exec(segments[3]!) : null;
     if (attachment) {
-      const target = new URLSearchParams({ list: midFromParam(segments[1]!), mid: midFromParam(segments[2]!), n: attachment[1]! });
-      return NextResponse.rewrite(new URL(`/_/att?${target}`, request.url));
+      return NextResponse.rewrite(new URL(`/_/att/${segments[1]}/${segments[2]}/${attachment[1]}`, request.url));
     }
   }
   // Not-found pages cannot see route params; they read the path from here to

@@ -47,7 +47,7 @@ test("without the trailing slash a message URL answers 301 for GET and HEAD, @ l
     for (const method of ["GET", "HEAD"] as const) {
       const response = await request.fetch(path, { method, maxRedirects: 0 });
       expect(response.status(), `${method} ${path}`).toBe(301);
-      expect(new URL(response.headers().location!).pathname).toBe(`${path}/`);
+      expect(new URL(response.headers().location!, "http://127.0.0.1").pathname).toBe(`${path}/`);
     }
   }
 });
@@ -60,7 +60,9 @@ test("raw is the original message as a one-message mboxrd, byte for byte", async
   expect(response.headers()["content-type"]).toMatch(/^text\/plain/);
   const body = await response.body();
   expect(body.subarray(0, 39).toString()).toBe("From mboxrd@z Thu Jan  1 00:00:00 1970\n");
-  expect(body.includes(Buffer.from("\n>From the mboxrd rules"))).toBe(true);
+  expect(original.includes(Buffer.from("\n>From the mboxrd rules"))).toBe(true);
+  expect(body.includes(Buffer.from("\n>>From the mboxrd rules"))).toBe(true);
+  expect(body.includes(Buffer.from("\n>>>From and this one"))).toBe(true);
   expect(unwrapMboxrd(body).equals(original)).toBe(true);
 });
 
@@ -92,7 +94,7 @@ test("Message-IDs with URL syntax round-trip through links and every route", asy
   }
 });
 
-test("hostile HTML-only mail is shown as text and nothing executes", async ({ page }) => {
+test("hostile HTML-only mail is shown as text and nothing executes", async ({ page, baseURL }) => {
   const dialogs: string[] = [];
   const errors: string[] = [];
   const foreign: string[] = [];
@@ -102,7 +104,7 @@ test("hostile HTML-only mail is shown as text and nothing executes", async ({ pa
   });
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(e.message));
-  page.on("request", (r) => !r.url().startsWith("http://127.0.0.1") && foreign.push(r.url()));
+  page.on("request", (r) => new URL(r.url()).origin !== new URL(baseURL!).origin && foreign.push(r.url()));
   await page.goto(`/oddities/${midToUrl("html-only@example.org")}/`);
   await expect(page.locator("pre.body")).toContainText("Visible HTML text.");
   await expect(page.locator("h1.subject")).toContainText("<img src=x onerror=alert('subject')> HTML only");
@@ -166,4 +168,25 @@ test("at 375 px wide nothing scrolls sideways", async ({ browser }) => {
     expect(overflow, path).toBeLessThanOrEqual(0);
   }
   await page.close();
+});
+
+test("new.atom and t.atom are well-formed Atom 1.0", async ({ page, request }) => {
+  for (const path of ["/linux-integrity/new.atom", `/linux-integrity/${PATCH_MID}/t.atom`, `/oddities/${midToUrl("html-only@example.org")}/t.atom`]) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(200);
+    expect(response.headers()["content-type"]).toMatch(/^application\/atom\+xml/);
+    const xml = await response.text();
+    await page.goto("about:blank");
+    const check = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, "application/xml");
+      return {
+        error: doc.getElementsByTagName("parsererror").length,
+        ns: doc.documentElement.namespaceURI,
+        entries: doc.getElementsByTagName("entry").length,
+      };
+    }, xml);
+    expect(check.error, path).toBe(0);
+    expect(check.ns).toBe("http://www.w3.org/2005/Atom");
+    expect(check.entries).toBeGreaterThan(0);
+  }
 });

@@ -1,14 +1,15 @@
 // Attachment downloads. lore's URL is /<list>/<mid>/<N>-<name>; proxy.ts
-// rewrites it here (a route handler cannot share the folder of /T/ and /t/).
+// rewrites it to /_/att/<list>/<mid>/<N> (a route handler cannot share the
+// dynamic folder of /T/ and /t/).
 import { contentDisposition, extractAttachment, safeContentType } from "@/lib/attachment";
 import { cacheHeaders, isNotModified, notModified, textResponse } from "@/lib/http-cache";
 import { getRawMessage } from "@/lib/message-queries";
 
-export async function GET(request: Request): Promise<Response> {
-  const query = new URL(request.url).searchParams;
-  const list = query.get("list") ?? "";
-  const mid = query.get("mid") ?? "";
-  const position = Number(query.get("n")) - 1;
+type Context = { params: Promise<{ list: string; msgid: string; n: string }> };
+
+export async function GET(request: Request, { params }: Context): Promise<Response> {
+  const { list, msgid: mid, n } = await params;
+  const position = Number(n) - 1;
   const message = Number.isInteger(position) && position >= 0 ? await getRawMessage(list, mid) : null;
   if (!message) return textResponse(404, "No such attachment\n");
   const validators = { etag: `"${message.rawHash}-${position}"`, lastModified: message.date };

@@ -6,6 +6,9 @@ const nextConfig = {
   skipTrailingSlashRedirect: true,
   serverExternalPackages: ["better-sqlite3"],
   poweredByHeader: false,
+  // The build checks the app's own code; `npm run typecheck` (part of
+  // `npm test`) checks everything, tests and benchmarks included.
+  typescript: { tsconfigPath: "tsconfig.app.json" },
 };
 
 export default nextConfig;

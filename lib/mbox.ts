@@ -197,7 +197,7 @@ class Splitter {
  * String chunks are taken as UTF-8; pass Buffers for byte-exact 8-bit mail.
  */
 export async function* splitMbox(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   opts?: { variant?: MboxVariant },
 ): AsyncGenerator<MboxMessage> {
   const s = new Splitter(opts?.variant ?? "mboxrd");

@@ -41,6 +41,8 @@ export type SearchOrder = "date" | "relevance";
 export type SearchView = "list" | "threads" | "mbox";
 
 export interface SearchHit {
+  /** Row id: unique even when a Message-ID has variants. */
+  id: number;
   list: string;
   mid: string;
   subject: string;
@@ -300,6 +302,7 @@ async function loadHits(ids: number[], plan: SearchPlan): Promise<SearchHit[]> {
     const r = byId.get(id);
     if (r === undefined) continue; // deleted between the two statements
     hits.push({
+      id,
       list: r.list,
       mid: r.mid,
       subject: r.subject,

@@ -4,7 +4,8 @@
 import { notFound } from "next/navigation";
 import { MessageView } from "@/app/_components/message-view";
 import { ThreadSkeleton } from "@/app/_components/thread-skeleton";
-import { getMessage, listThreadMembers, listThreadMessages } from "@/lib/message-queries";
+import { getMessageOnce as getMessage } from "@/app/_components/cached-queries";
+import { listThreadMessages } from "@/lib/message-queries";
 import { midToUrl } from "@/lib/mid";
 import { buildThreadTree, flattenThread } from "@/lib/thread";
 
@@ -13,8 +14,8 @@ const MAX_NEST = 8;
 export async function ThreadPage({ list, mid, nested }: { list: string; mid: string; nested: boolean }) {
   const anchor = await getMessage(list, mid);
   if (!anchor) notFound();
-  const [members, messages] = await Promise.all([listThreadMembers(anchor.threadId), listThreadMessages(anchor.threadId)]);
-  const nodes = flattenThread(buildThreadTree(members));
+  const messages = await listThreadMessages(anchor.threadId);
+  const nodes = flattenThread(buildThreadTree([...messages.values()]));
   const base = `/${list}/${midToUrl(mid)}/`;
   return (
     <main className={nested ? "nested" : "flat"}>

@@ -3,7 +3,8 @@ import { notFound } from "next/navigation";
 import { MessageView } from "@/app/_components/message-view";
 import { ReplyInstructions } from "@/app/_components/reply-instructions";
 import { ThreadSkeleton } from "@/app/_components/thread-skeleton";
-import { getMessage, listThreadMembers } from "@/lib/message-queries";
+import { getMessageOnce as getMessage } from "@/app/_components/cached-queries";
+import { listThreadMembers } from "@/lib/message-queries";
 import { midToUrl } from "@/lib/mid";
 import { decodePageParams } from "@/lib/route-params";
 import { buildThreadTree, flattenThread } from "@/lib/thread";
@@ -15,9 +16,9 @@ type Props = {
   searchParams: Promise<{ v?: string }>;
 };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const { list, mid } = decodePageParams(await params);
-  const message = await getMessage(list, mid);
+  const message = await getMessage(list, mid, Number((await searchParams).v) || undefined);
   return { title: message ? `${message.subject || "(no subject)"} - ${list}` : "Message not found" };
 }
 

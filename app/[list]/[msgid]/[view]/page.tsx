@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { ThreadPage } from "@/app/_components/thread-page";
-import { getMessage } from "@/lib/message-queries";
+import { getMessageOnce as getMessage } from "@/app/_components/cached-queries";
 import { decodePageParams } from "@/lib/route-params";
 
 export const dynamic = "force-dynamic";

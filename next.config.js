@@ -6,6 +6,8 @@ const nextConfig = {
   skipTrailingSlashRedirect: true,
   serverExternalPackages: ["better-sqlite3"],
   poweredByHeader: false,
+  // The e2e server builds into its own folder so it never disturbs a demo build.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   // The build checks the app's own code; `npm run typecheck` (part of
   // `npm test`) checks everything, tests and benchmarks included.
   typescript: { tsconfigPath: "tsconfig.app.json" },

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-3100}"
-export DATABASE_URL="file:./data/e2e.db"
-rm -f data/e2e.db data/e2e.db-wal data/e2e.db-shm
+export DATABASE_URL="file:./data/e2e-${port}.db"
+export NEXT_DIST_DIR=".next-e2e-${port}"
+rm -f "data/e2e-${port}.db" "data/e2e-${port}.db-wal" "data/e2e-${port}.db-shm"
 npx tsx scripts/ingest.ts --quiet --list linux-integrity --address linux-integrity@vger.kernel.org \
   --description "Linux integrity subsystem (sample)" samples/linux-integrity-sample.mbox.gz
 for mbox in e2e/fixtures/*.mbox; do

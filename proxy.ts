@@ -4,8 +4,13 @@
 // - POST /<list>/?q=...&x=m (what `lei q` and `b4 am -c` send) and
 //   GET /<list>/?q=...&x=A (Atom) reach route handlers: a page cannot answer
 //   a POST or return non-HTML. Handlers see the client's URL, not the
-//   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>.
+//   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>;
+// - message pages get an ETag (and a 304 when it matches) from one indexed read.
+import { createHash } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
+import { cacheHeaders, isNotModified, notModified, type Validators } from "./lib/http-cache";
+import { getMessagePageState } from "./lib/message-queries";
+import { midFromParam } from "./lib/mid";
 import { PATH_HEADER } from "./lib/route-params";
 
 // Second segments that are not Message-IDs: lore's own paths and files.
@@ -13,7 +18,7 @@ const LIST_FILES = new Set(["_", "new.atom", "new.html", "all", "favicon.ico"]);
 // First segments that are not lists: lookups and internal route handlers.
 const INTERNAL = new Set(["r", "_", "_next"]);
 
-export function proxy(request: NextRequest): Response | undefined {
+export async function proxy(request: NextRequest): Promise<Response | undefined> {
   // nextUrl normalises the path; the raw URL keeps exactly what the client sent.
   const url = new URL(request.url);
   const segments = url.pathname.split("/");
@@ -40,11 +45,31 @@ export function proxy(request: NextRequest): Response | undefined {
       return NextResponse.rewrite(new URL(`/_/att/${segments[1]}/${segments[2]}/${attachment[1]}`, request.url));
     }
   }
+  const validators = await messagePageValidators(request.method, segments, url.search);
+  if (validators && isNotModified(request, validators)) return notModified(validators);
   // Not-found pages cannot see route params; they read the path from here to
   // offer close Message-ID matches (lore's "not found, maybe:").
   const headers = new Headers(request.headers);
   headers.set(PATH_HEADER, url.pathname);
-  return NextResponse.next({ request: { headers } });
+  const response = NextResponse.next({ request: { headers } });
+  if (validators) for (const [name, value] of Object.entries(cacheHeaders(validators))) response.headers.set(name, value);
+  return response;
+}
+
+// A page's HTML depends on this server's code too: restarting (a new build)
+// changes every page ETag, which is only ever a cache miss.
+const SERVER_EPOCH = Date.now().toString(36);
+
+// ["", list, mid, ""]: a message page. Its ETag covers the message and the
+// state of its thread (the overview changes when replies arrive).
+async function messagePageValidators(method: string, segments: string[], search: string): Promise<Validators | null> {
+  if ((method !== "GET" && method !== "HEAD") || segments.length !== 4 || segments[3] !== "") return null;
+  const [, list, mid] = segments as [string, string, string];
+  if (INTERNAL.has(list) || LIST_FILES.has(mid) || list === "all") return null;
+  const state = await getMessagePageState(midFromParam(list), midFromParam(mid));
+  if (!state) return null;
+  const tag = createHash("sha1").update(`${state.rawHash} ${state.threadVersion} ${search} ${SERVER_EPOCH}`).digest("hex");
+  return { etag: `"p${tag.slice(0, 32)}"`, lastModified: null };
 }
 
 export const config = {

@@ -149,6 +149,15 @@ test("/r/ and /all/ find a message in any list; unknown ids get suggestions", as
   expect((await request.get("/no-such-list/x@y/")).status()).toBe(404);
 });
 
+test("message pages revalidate with an ETag that follows the thread", async ({ request }) => {
+  const first = await request.get(`/linux-integrity/${PATCH_MID}/`);
+  const etag = first.headers().etag!;
+  expect(etag).toMatch(/^"p[0-9a-f]+"$/);
+  expect((await request.get(`/linux-integrity/${PATCH_MID}/`, { headers: { "If-None-Match": etag } })).status()).toBe(304);
+  const other = await request.get(`/linux-integrity/${COVER_MID}/`);
+  expect(other.headers().etag).not.toBe(etag);
+});
+
 test("raw and t.mbox.gz revalidate with ETag and Last-Modified", async ({ request }) => {
   for (const suffix of ["raw", "t.mbox.gz"]) {
     const first = await request.get(`/linux-integrity/${PATCH_MID}/${suffix}`);

@@ -148,3 +148,18 @@ export async function suggestMids(listName: string | null, mid: string): Promise
   }
   return [];
 }
+
+/**
+ * What a message page depends on (the message and its thread's state), for
+ * ETag/Last-Modified on the HTML page: one indexed read, no rendering.
+ */
+export async function getMessagePageState(listName: string, mid: string): Promise<{ rawHash: string; date: Date; threadVersion: string } | null> {
+  const row = await prisma.message.findFirst({
+    where: { list: { name: listName }, messageId: mid },
+    orderBy: { id: "asc" },
+    select: { rawHash: true, date: true, thread: { select: { id: true, messageCount: true, lastDate: true } } },
+  });
+  if (!row) return null;
+  const t = row.thread;
+  return { rawHash: row.rawHash, date: row.date, threadVersion: `${t.id}-${t.messageCount}-${t.lastDate?.getTime() ?? 0}` };
+}

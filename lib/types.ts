@@ -23,6 +23,8 @@ export interface ThreadPage {
   threads: ThreadSummary[];
   /** Cursor (lore's ?t=YYYYMMDDhhmmss) for the next older page, if any. */
   olderCursor: string | null;
+  /** Cursor (?a=YYYYMMDDhhmmss) for the page of newer threads, if any. */
+  newerCursor: string | null;
 }
 
 export interface AttachmentView {

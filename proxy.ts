@@ -9,8 +9,8 @@
 import { createHash } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { cacheHeaders, isNotModified, notModified, type Validators } from "./lib/http-cache";
-import { getMessagePageState } from "./lib/message-queries";
-import { midFromParam } from "./lib/mid";
+import { findListsWithMid, getMessagePageState } from "./lib/message-queries";
+import { midFromParam, midToUrl } from "./lib/mid";
 import { PATH_HEADER } from "./lib/route-params";
 
 // Second segments that are not Message-IDs: lore's own paths and files.
@@ -28,6 +28,8 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
     if (!target) return undefined;
     return NextResponse.rewrite(new URL(`/_/${target}/${segments[1]}${url.search}`, request.url));
   }
+  const elsewhere = await redirectToList(request.method, segments, url);
+  if (elsewhere) return elsewhere;
   // ["", list, mid] with a non-empty mid and no trailing slash.
   if ((request.method === "GET" || request.method === "HEAD") && segments.length === 3) {
     const [, list, mid] = segments as [string, string, string];
@@ -54,6 +56,21 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
   const response = NextResponse.next({ request: { headers } });
   if (validators) for (const [name, value] of Object.entries(cacheHeaders(validators))) response.headers.set(name, value);
   return response;
+}
+
+// b4 and lei address messages as /all/<mid>/<file> (lore's all-lists index)
+// or /<mid>: send them on to the list that has it, keeping the file part.
+async function redirectToList(method: string, segments: string[], url: URL): Promise<Response | null> {
+  if (method !== "GET" && method !== "HEAD") return null;
+  const bareMid = segments.length === 2 && segments[1]!.includes("@");
+  const allFile = segments.length >= 4 && segments[1] === "all" && segments[3] !== "";
+  if (!bareMid && !allFile) return null;
+  const mid = midFromParam(segments[bareMid ? 1 : 2]!);
+  const [list] = await findListsWithMid(mid);
+  if (!list) return null;
+  const rest = bareMid ? "/" : `/${segments.slice(3).join("/")}`;
+  const location = new URL(`/${list}/${midToUrl(mid)}${rest}${url.search}`, url);
+  return new Response(null, { status: 302, headers: { Location: location.toString() } });
 }
 
 // A page's HTML depends on this server's code too: restarting (a new build)

@@ -136,6 +136,18 @@ test("attachments are listed and download with safe headers", async ({ page, req
   expect(await patch.text()).toContain("+new");
 });
 
+test("/all/<mid>/<file> and /<mid> lead to the list that has the message, as b4 and lei use them", async ({ request }) => {
+  for (const suffix of ["t.mbox.gz", "raw", "T/"]) {
+    const r = await request.get(`/all/${PATCH_MID}/${suffix}`, { maxRedirects: 0 });
+    expect(r.status()).toBe(302);
+    expect(new URL(r.headers().location!, "http://x").pathname).toBe(`/linux-integrity/${PATCH_MID}/${suffix}`);
+  }
+  const followed = await request.get(`/all/${PATCH_MID}/t.mbox.gz`);
+  expect(followed.headers()["content-type"]).toBe("application/gzip");
+  const bare = await request.get(`/${PATCH_MID}`, { maxRedirects: 0 });
+  expect(new URL(bare.headers().location!, "http://x").pathname).toBe(`/linux-integrity/${PATCH_MID}/`);
+});
+
 test("/r/ and /all/ find a message in any list; unknown ids get suggestions", async ({ page, request }) => {
   const r = await request.get(`/r/${COVER_MID}`, { maxRedirects: 0 });
   expect([302, 303, 307, 308]).toContain(r.status());

@@ -31,6 +31,10 @@ const FAST_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks
 
 // Bounds what one message can cost (rendering and search use bodyText).
 const MAX_BODY_CHARS = 4_000_000;
+// Same for To and Cc: a single header line just under mailsplit's 1 MB limit
+// holds 100k+ addresses, and every page view and reply form walks them (30k
+// addresses took 15 s to render). The raw message keeps them all.
+const MAX_ADDRESSES = 1000;
 
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const input = utf8Headers(raw);
@@ -139,7 +143,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
   // Groups nest one level (RFC 5322 §3.4): walk them with a stack, not
   // recursion, members in place of their group so the header order holds.
   const stack = objects.flatMap((o) => o.value).reverse();
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+  for (let entry = stack.pop(); entry !== undefined && out.length < MAX_ADDRESSES; entry = stack.pop()) {
     if (entry.group) for (let i = entry.group.length - 1; i >= 0; i--) stack.push(entry.group[i]!);
     else if (entry.address) out.push(entry.name ? `${entry.name} <${entry.address}>` : entry.address);
   }

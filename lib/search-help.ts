@@ -2,6 +2,7 @@
 // and, in short, next to every search box. One table of prefixes feeds both,
 // so they cannot disagree with each other (or with lib/query-parse.ts).
 import { QUERY_LIMITS } from "./query-parse";
+import { SEARCH_LIMITS } from "./search";
 
 export interface SearchPrefix {
   prefix: string;
@@ -42,13 +43,17 @@ const DATES: readonly [string, string][] = [
 ];
 
 const PARAMS: readonly [string, string][] = [
-  ["?q=…", "the query; results are newest first, 50 a page"],
+  ["?q=…", `the query; results are newest first, ${SEARCH_LIMITS.pageSize} a page`],
   ["&r", "order by relevance instead of date"],
-  ["&o=50", "skip the first 50 results (paging)"],
+  [`&o=${SEARCH_LIMITS.pageSize}`, `skip the first ${SEARCH_LIMITS.pageSize} results (paging)`],
   ["&x=t", "show the hits grouped into their threads"],
   ["&x=A", "the results as an Atom feed"],
   ["&x=m", "download every hit as a gzipped mboxrd (POST; &t=1 adds the whole threads)"],
 ];
+
+function n(value: number): string {
+  return value.toLocaleString("en-US");
+}
 
 function table(rows: readonly (readonly [string, string])[], indent = "  "): string {
   const width = Math.max(...rows.map(([a]) => a.length)) + 2;
@@ -94,8 +99,9 @@ ${table(PARAMS)}
   The query stays in the URL, so a result page can be shared and reloaded.
   \`lei q -I <url>\` and \`b4 am -c\` POST ${base}?q=…&x=m and get mboxrd back.
 
-Limits: a query is at most ${QUERY_LIMITS.maxLength} characters and ${QUERY_LIMITS.maxTerms} terms; paging stops
-after 10,000 results (narrow the query, e.g. with d:); a download (x=m) holds
-at most 10,000 messages.
+Limits: a query is at most ${QUERY_LIMITS.maxLength} characters, ${QUERY_LIMITS.maxTerms} terms and ${SEARCH_LIMITS.maxWords} words
+(${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier); counts and paging stop at ${n(SEARCH_LIMITS.countCap)}
+results (narrow the query, e.g. with d:); a download (x=m) holds at most
+${n(SEARCH_LIMITS.mboxMaxMessages)} messages and ${SEARCH_LIMITS.mboxMaxBytes / 1048576} MB.
 `;
 }

@@ -1,41 +1,35 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { SearchForm } from "@/app/_components/search-form";
-import { ThreadList } from "@/app/_components/thread-list";
-import { parseCursor } from "@/lib/cursor";
-import { plural } from "@/lib/format";
-import { getList, listRecentThreads } from "@/lib/queries";
+import { SearchResults } from "@/app/_components/search-results";
+import { ThreadIndex } from "@/app/_components/thread-index";
+import { midFromParam } from "@/lib/mid";
+import { getList } from "@/lib/queries";
+import { readSearchRequest, searchMessages } from "@/lib/search";
 
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ list: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { list } = await params;
-  return { title: decodeURIComponent(list) };
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
+  const list = midFromParam((await params).list);
+  const req = readSearchRequest(await searchParams);
+  return { title: req ? `${req.q} - search ${list}` : list };
 }
 
+// /<list>/ is the thread index; with ?q= it is lore's search (x=t, x=m, r, o).
+// No hits is notFound(): a 404 like lore's, but a not-found page cannot show
+// the query (see not-found.tsx). A malformed query renders a readable message
+// with status 200: a page cannot choose its status (x=A/x=m answer 400).
 export default async function ListPage({ params, searchParams }: Props) {
-  const name = decodeURIComponent((await params).list);
+  const name = midFromParam((await params).list);
   const query = await searchParams;
   const list = await getList(name);
   if (!list) notFound();
-  const before = parseCursor(typeof query.t === "string" ? query.t : null);
-  const page = await listRecentThreads(list.id, before);
-  return (
-    <main>
-      <div className="crumbs">
-        <a href="/">all lists</a> / <strong>{list.name}</strong>
-        <span className="muted"> · {plural(list.messageCount, "message")}</span>
-      </div>
-      {list.description ? <p>{list.description}</p> : null}
-      <SearchForm list={list.name} query="" />
-      <h1>{before ? "Older threads" : "Latest threads"}</h1>
-      {page.threads.length === 0 ? <p>No threads here.</p> : <ThreadList list={list.name} threads={page.threads} />}
-      <nav className="pager" aria-label="pages">
-        {page.olderCursor ? <a href={`/${list.name}/?t=${page.olderCursor}`} rel="next">older</a> : null}
-        {before ? <a href={`/${list.name}/`}>newest</a> : null}
-      </nav>
-    </main>
-  );
+  const req = readSearchRequest(query);
+  if (req) {
+    const result = await searchMessages({ list: list.name, q: req.q, offset: req.offset, order: req.order });
+    if (result.error === undefined && result.hits.length === 0) notFound();
+    return <SearchResults list={list.name} req={req} result={result} />;
+  }
+  return <ThreadIndex list={list} query={query} />;
 }

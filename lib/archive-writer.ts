@@ -174,7 +174,7 @@ function prepareStatements(db: Database.Database) {
         firstDate = (SELECT min(date) FROM "Message" WHERE threadId = @id),
         lastDate = (SELECT max(date) FROM "Message" WHERE threadId = @id),
         (rootMid, subject, fromName) = (
-          SELECT messageId, subject, fromName FROM "Message" WHERE threadId = @id
+          SELECT messageId, subject, CASE WHEN fromName <> '' THEN fromName ELSE fromAddr END FROM "Message" WHERE threadId = @id
           ORDER BY date, messageId, rawHash LIMIT 1)
       WHERE id = @id`),
     refreshList: db.prepare(`

@@ -1,0 +1,407 @@
+// npm run bench:search [-- --rebuild] [--build | --no-build] [--requests N] [--concurrency N]
+//                       [--compare-ingest]   (also time the normal ingest, FTS triggers on)
+//
+// Search latency through the production HTTP server on the full shared corpus:
+// 20 realistic queries (subject words, f: author, d: range, identifiers,
+// phrases, booleans, the b4 query) at 4 concurrent connections, p50/p99 per
+// query and overall, next to two non-search pages measured in the same run
+// (design notes §1.8: the load generator shares the 2 cores with the server,
+// so ratios are what carries over). Then hostile queries, one at a time.
+//
+// The DB (data/bench-search.db) is built once and reused: ingest with the FTS
+// triggers off, then one FTS5 'rebuild', so the index's own cost (seconds and
+// bytes) is measured apart from parsing and storing mail.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { ensureSchema } from "../lib/ensure-schema";
+import { ingest } from "../lib/ingest";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CORPUS = path.resolve(ROOT, "../shared/corpus/linux-integrity.mbox.gz");
+const DB_FILE = path.join(ROOT, "data", "bench-search.db");
+const META_FILE = `${DB_FILE}.json`;
+const LIST = "linux-integrity";
+// Its own build folder (next.config.js reads NEXT_DIST_DIR), so a demo or e2e
+// build is never replaced under a running server.
+const DIST_DIR = ".next-bench";
+
+const { values: args } = parseArgs({
+  options: {
+    rebuild: { type: "boolean", default: false },
+    build: { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    "compare-ingest": { type: "boolean", default: false },
+    requests: { type: "string", default: "25" },
+    concurrency: { type: "string", default: "4" },
+  },
+});
+const REQUESTS = Math.min(Math.max(Number(args.requests) || 25, 1), 500);
+const CONCURRENCY = Math.min(Math.max(Number(args.concurrency) || 4, 1), 32);
+
+interface BuildMeta {
+  messages: number;
+  ingestSeconds: number;
+  ftsSeconds: number;
+  bytesWithoutFts: number;
+  bytes: number;
+  ftsBytes: number | null;
+  builtAt: string;
+}
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+function seconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
+function messageCount(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM "Message"`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function ftsBytes(db: Database.Database): number | null {
+  try {
+    const row = db.prepare(`SELECT sum(pgsize) AS n FROM dbstat WHERE name LIKE 'message_fts%'`).get() as { n: number | null };
+    return row.n;
+  } catch {
+    return null; // SQLite built without the dbstat table
+  }
+}
+
+async function buildDb(): Promise<BuildMeta> {
+  if (!fs.existsSync(CORPUS)) throw new Error(`corpus not found: ${CORPUS}`);
+  for (const suffix of ["", "-wal", "-shm", ".json"]) fs.rmSync(`${DB_FILE}${suffix}`, { force: true });
+  ensureSchema(DB_FILE, ROOT);
+  let db = new Database(DB_FILE);
+  const triggers = db
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'message_fts%'`)
+    .all() as { name: string; sql: string }[];
+  for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
+  db.close();
+
+  console.log(`building ${path.relative(ROOT, DB_FILE)} from ${CORPUS} (FTS triggers off) …`);
+  let start = process.hrtime.bigint();
+  const counts = await ingest({ dbFile: DB_FILE, list: { name: LIST, address: "linux-integrity@vger.kernel.org" }, sources: [CORPUS] });
+  const ingestSeconds = seconds(start);
+  const bytesWithoutFts = fs.statSync(DB_FILE).size;
+  console.log(`  ingest: ${counts.added} added, ${counts.failed} failed in ${ingestSeconds.toFixed(1)} s, ${mb(bytesWithoutFts)}`);
+
+  db = new Database(DB_FILE);
+  db.pragma("journal_mode = WAL");
+  start = process.hrtime.bigint();
+  db.exec(`INSERT INTO message_fts(message_fts) VALUES ('rebuild')`);
+  const ftsSeconds = seconds(start);
+  for (const t of triggers) db.exec(t.sql);
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  const fts = ftsBytes(db);
+  db.close();
+  const meta: BuildMeta = {
+    messages: messageCount(DB_FILE),
+    ingestSeconds,
+    ftsSeconds,
+    bytesWithoutFts,
+    bytes: fs.statSync(DB_FILE).size,
+    ftsBytes: fts,
+    builtAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(META_FILE, JSON.stringify(meta, null, 2));
+  return meta;
+}
+
+// The normal path (`npm run ingest`: triggers keep the index current as rows
+// arrive), into a throw-away file, for comparison with ingest + rebuild.
+async function timeNormalIngest(): Promise<{ seconds: number; bytes: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-search-"));
+  try {
+    const file = path.join(dir, "archive.db");
+    ensureSchema(file, ROOT);
+    const start = process.hrtime.bigint();
+    await ingest({ dbFile: file, list: { name: LIST }, sources: [CORPUS] });
+    return { seconds: seconds(start), bytes: fs.statSync(file).size };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function ensureDb(): Promise<{ meta: BuildMeta; reused: boolean }> {
+  if (!args.rebuild && fs.existsSync(DB_FILE) && fs.existsSync(META_FILE)) {
+    const meta = JSON.parse(fs.readFileSync(META_FILE, "utf8")) as BuildMeta;
+    if (messageCount(DB_FILE) === meta.messages && meta.messages > 0) return { meta, reused: true };
+  }
+  return { meta: await buildDb(), reused: false };
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(ts|tsx|css)$/.test(entry.name)) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    if (full.includes(`${path.sep}generated${path.sep}`)) continue;
+    newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuild(): void {
+  const buildId = path.join(ROOT, DIST_DIR, "BUILD_ID");
+  const built = fs.existsSync(buildId);
+  const stale = built && Math.max(newestSource(path.join(ROOT, "app")), newestSource(path.join(ROOT, "lib")), fs.statSync(path.join(ROOT, "proxy.ts")).mtimeMs) > fs.statSync(buildId).mtimeMs;
+  if (built && !stale && !args.build) return;
+  if (built && args["no-build"]) {
+    console.log(`note: app/ or lib/ changed after the last build in ${DIST_DIR}; measuring the old build (--no-build)`);
+    return;
+  }
+  console.log(`next build into ${DIST_DIR} …`);
+  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_DIST_DIR: DIST_DIR },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: `file:${DB_FILE}`, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      await res.arrayBuffer();
+      if (res.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill("SIGTERM");
+  throw new Error("next start did not answer within 60 s");
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+interface Case {
+  label: string;
+  path: string;
+  method?: "GET" | "POST";
+}
+
+const search = (q: string, extra = "") => `/${LIST}/?q=${encodeURIComponent(q).replace(/%20/g, "+")}${extra}`;
+
+const B4 = '((s:"ima-evm-utils: Convert v2 signatures from RSA to EVP_PKEY API" AND f:"vt@altlinux.org")) AND d:20190623..';
+
+const QUERIES: Case[] = [
+  { label: "subject word: s:tpm", path: search("s:tpm") },
+  { label: "subject words: s:ima s:policy", path: search("s:ima s:policy") },
+  { label: "bare words: measurement list", path: search("measurement list") },
+  { label: "bare word, common: ima", path: search("ima") },
+  { label: "author address: f:zohar@linux.ibm.com", path: search("f:zohar@linux.ibm.com") },
+  { label: 'author name: f:"Jarkko Sakkinen"', path: search('f:"Jarkko Sakkinen"') },
+  { label: "date range: d:2020-01-01..2020-03-31", path: search("d:2020-01-01..2020-03-31") },
+  { label: "date + word: d:2019.. evm", path: search("d:2019-01-01..2019-12-31 evm") },
+  { label: "identifier: ima_appraise", path: search("ima_appraise") },
+  { label: "identifier: CONFIG_IMA_APPRAISE", path: search("CONFIG_IMA_APPRAISE") },
+  { label: "path: security/integrity/ima", path: search("security/integrity/ima") },
+  { label: "function: tpm_pcr_extend", path: search("tpm_pcr_extend") },
+  { label: 'phrase: "boot aggregate"', path: search('"boot aggregate"') },
+  { label: 'phrase: s:"ima-evm-utils"', path: search('s:"ima-evm-utils"') },
+  { label: "boolean: tpm AND (event OR log) NOT s:Re", path: search("tpm AND (event OR log) NOT s:Re") },
+  { label: "boolean: (s:evm OR s:ima) -f:zohar", path: search("(s:evm OR s:ima) -f:zohar") },
+  { label: "the b4 query", path: search(B4) },
+  { label: "m:<Message-ID>", path: search("m:<20190623090027.11852-1-vt@altlinux.org>") },
+  { label: "relevance: ima policy rules &r", path: search("ima policy rules", "&r") },
+  { label: "threads view: s:keyring x=t", path: search("s:keyring", "&x=t") },
+];
+
+const BASELINES: Case[] = [
+  { label: "(baseline) / list of lists", path: "/" },
+  { label: "(baseline) thread index", path: `/${LIST}/` },
+];
+
+const HOSTILE: Case[] = [
+  { label: "10,000 characters", path: search("a".repeat(10_000)) },
+  { label: "3,000 terms", path: search(Array.from({ length: 3000 }, (_, i) => `w${i % 10}`).join(" ")) },
+  { label: "500 short terms (< 2,000 chars)", path: search(Array.from({ length: 500 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(" ")) },
+  { label: "64 common words OR-ed", path: search(commonWords(64).join(" OR ")) },
+  { label: "64 common words AND-ed", path: search(commonWords(64).join(" ")) },
+  { label: "48 two-word identifiers (96 words)", path: search(commonWords(48).map((w) => `${w}_the`).join(" ")) },
+  { label: "32-word identifier the_the_…", path: search(Array(32).fill("the").join("_")) },
+  { label: "40-word identifier (over the cap)", path: search(Array(40).fill("a").join("_")) },
+  { label: "64 negations -the -a …", path: search(commonWords(64).map((w) => `-${w}`).join(" ")) },
+  { label: "NEAR(ima policy)", path: search("NEAR(ima policy)") },
+  { label: "* and ima*", path: search("* ima*") },
+  { label: 'unbalanced s:"foo', path: search('s:"foo') },
+  { label: "15 nested parentheses", path: search(`${"(".repeat(15)}ima${")".repeat(15)}`) },
+  { label: "d:1970.. (everything)", path: search("d:1970..") },
+  { label: "common word, offset 9,950", path: search("the", "&o=9950") },
+  { label: "common word by relevance", path: search("the", "&r") },
+  { label: "/all/ common word", path: `/all/?q=the` },
+  { label: "Atom: x=A common word", path: search("the", "&x=A") },
+  { label: "POST x=m d:2019.. (over the cap)", path: search("d:2019..", "&x=m"), method: "POST" },
+  { label: 'POST x=m s:"ima-evm-utils" t=1', path: search('s:"ima-evm-utils"', "&x=m&t=1"), method: "POST" },
+];
+
+function commonWords(n: number): string[] {
+  const words = ["the", "a", "to", "of", "and", "is", "in", "for", "this", "that", "be", "it", "on", "with", "not", "if"];
+  return Array.from({ length: n }, (_, i) => words[i % words.length]!);
+}
+
+interface Sample {
+  ms: number;
+  status: number;
+  bytes: number;
+}
+
+async function hit(base: string, c: Case): Promise<Sample & { body: string }> {
+  const start = performance.now();
+  const res = await fetch(base + c.path, { method: c.method ?? "GET", redirect: "manual" });
+  const body = Buffer.from(await res.arrayBuffer());
+  const ms = performance.now() - start;
+  const text = (res.headers.get("content-type") ?? "").includes("gzip") ? "" : body.toString("utf8");
+  return { ms, status: res.status, bytes: body.length, body: text };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function resultCount(body: string): string {
+  const m = /<h1>([\d,]+\+?)(?:<!-- -->)? results?/.exec(body);
+  if (m) return m[1]!;
+  if (body.includes("No results found")) return "0";
+  return "?";
+}
+
+async function load(base: string, cases: Case[]): Promise<Map<string, Sample[]>> {
+  // Round-robin over the cases, REQUESTS rounds: every query sees the same mix of neighbours.
+  const queue: Case[] = [];
+  for (let i = 0; i < REQUESTS; i++) queue.push(...cases);
+  const samples = new Map<string, Sample[]>(cases.map((c) => [c.label, []]));
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const c = queue[next++]!;
+      const s = await hit(base, c);
+      samples.get(c.label)!.push({ ms: s.ms, status: s.status, bytes: s.bytes });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return samples;
+}
+
+function row(label: string, values: string[], widths: number[]): string {
+  return `  ${label.padEnd(44)}${values.map((v, i) => v.padStart(widths[i] ?? 8)).join("")}`;
+}
+
+async function main(): Promise<void> {
+  const { meta, reused } = await ensureDb();
+  ensureBuild();
+  const port = await freePort();
+  console.log(`next start on 127.0.0.1:${port}, DATABASE_URL=file:${path.relative(ROOT, DB_FILE)}`);
+  const server = await startServer(port);
+  const cleanup = () => {
+    if (server.exitCode === null) server.kill("SIGTERM");
+  };
+  process.once("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  process.once("exit", cleanup);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    // Warm-up: compile-on-first-use paths, SQLite page cache; also checks every query answers.
+    const counts = new Map<string, string>();
+    for (const c of [...QUERIES, ...BASELINES]) {
+      const first = await hit(base, c);
+      if (first.status !== 200) throw new Error(`${c.label}: HTTP ${first.status}`);
+      counts.set(c.label, resultCount(first.body));
+    }
+    const started = performance.now();
+    const samples = await load(base, [...QUERIES, ...BASELINES]);
+    const wall = (performance.now() - started) / 1000;
+
+    const widths = [9, 9, 9, 10];
+    console.log(`\nlatency, ${REQUESTS} requests per query at ${CONCURRENCY} concurrent connections (ms, full body):`);
+    console.log(row("query", ["p50", "p99", "max", "hits"], widths));
+    const all: number[] = [];
+    for (const c of [...QUERIES, ...BASELINES]) {
+      const list = samples.get(c.label)!;
+      const bad = list.filter((s) => s.status !== 200).length;
+      const ms = list.map((s) => s.ms).sort((a, b) => a - b);
+      if (QUERIES.includes(c)) all.push(...ms);
+      console.log(
+        row(c.label, [percentile(ms, 50).toFixed(1), percentile(ms, 99).toFixed(1), (ms[ms.length - 1] ?? NaN).toFixed(1), counts.get(c.label) ?? ""], widths) +
+          (bad > 0 ? `  (${bad} non-200)` : ""),
+      );
+    }
+    all.sort((a, b) => a - b);
+    const total = [...samples.values()].reduce((n, s) => n + s.length, 0);
+    console.log(row("ALL 20 search queries", [percentile(all, 50).toFixed(1), percentile(all, 99).toFixed(1), (all[all.length - 1] ?? NaN).toFixed(1), ""], widths));
+    console.log(`  ${total} requests in ${wall.toFixed(1)} s = ${(total / wall).toFixed(0)} req/s`);
+
+    console.log("\nhostile queries, one at a time (worst of 3 runs):");
+    console.log(row("query", ["status", "ms", "bytes"], [8, 9, 11]));
+    for (const c of HOSTILE) {
+      let worst: Sample & { body: string } = { ms: 0, status: 0, bytes: 0, body: "" };
+      for (let i = 0; i < 3; i++) {
+        const s = await hit(base, c);
+        if (s.ms >= worst.ms) worst = s;
+      }
+      const note = /role="alert"/.test(worst.body) ? "  readable error" : worst.status >= 400 ? `  ${worst.body.trim().slice(0, 60)}` : "";
+      console.log(row(c.label, [String(worst.status), worst.ms.toFixed(1), String(worst.bytes)], [8, 9, 11]) + note);
+    }
+  } finally {
+    await stopServer(server);
+  }
+
+  console.log(`\nindex cost (${reused ? `from the build of ${meta.builtAt}; --rebuild to measure again` : "measured now"}):`);
+  console.log(`  messages             ${meta.messages}`);
+  console.log(`  ingest without FTS   ${meta.ingestSeconds.toFixed(1)} s`);
+  console.log(`  FTS5 build           ${meta.ftsSeconds.toFixed(1)} s  (${((100 * meta.ftsSeconds) / (meta.ingestSeconds + meta.ftsSeconds)).toFixed(0)}% of ingest + index)`);
+  console.log(`  DB without FTS       ${mb(meta.bytesWithoutFts)}`);
+  console.log(`  DB with FTS          ${mb(meta.bytes)}`);
+  if (meta.ftsBytes !== null) console.log(`  FTS tables (dbstat)  ${mb(meta.ftsBytes)}  (${((100 * meta.ftsBytes) / meta.bytes).toFixed(0)}% of the DB)`);
+  if (args["compare-ingest"]) {
+    const normal = await timeNormalIngest();
+    console.log(`  normal ingest (FTS triggers on, measured now): ${normal.seconds.toFixed(1)} s, ${mb(normal.bytes)}`);
+  }
+}
+
+await main();

@@ -5,28 +5,31 @@
 //   GET /<list>/?q=...&x=A (Atom) reach route handlers: a page cannot answer
 //   a POST or return non-HTML. Handlers see the client's URL, not the
 //   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>;
-// - message pages get an ETag (and a 304 when it matches) from one indexed read.
-import { createHash } from "node:crypto";
+// - pages of missing lists, messages and searches without hits become real
+//   404 pages, and message pages get an ETag (lib/page-check.ts).
 import { NextResponse, type NextRequest } from "next/server";
-import { cacheHeaders, isNotModified, notModified, type Validators } from "./lib/http-cache";
-import { findListsWithMid, getMessagePageState } from "./lib/message-queries";
+import { cacheHeaders, isNotModified, notModified } from "./lib/http-cache";
+import { findListsWithMid } from "./lib/message-queries";
 import { midFromParam, midToUrl } from "./lib/mid";
-import { PATH_HEADER } from "./lib/route-params";
+import { checkPage } from "./lib/page-check";
+import { MISSING_HEADER, PATH_HEADER, SEARCH_HEADER } from "./lib/route-params";
 
 // Second segments that are not Message-IDs: lore's own paths and files.
 const LIST_FILES = new Set(["_", "new.atom", "new.html", "all", "favicon.ico"]);
+const UNMATCHED_PATH = "/_/missing/no/route/is/this/deep";
 // First segments that are not lists: lookups and internal route handlers.
 const INTERNAL = new Set(["r", "_", "_next"]);
 
 export async function proxy(request: NextRequest): Promise<Response | undefined> {
   // nextUrl normalises the path; the raw URL keeps exactly what the client sent.
   const url = new URL(request.url);
+  // Some builds run the proxy again on its own rewrite: leave it alone.
+  if (url.pathname === UNMATCHED_PATH) return undefined;
   const segments = url.pathname.split("/");
   if (segments.length === 3 && segments[2] === "" && url.searchParams.has("q")) {
     const x = url.searchParams.get("x");
     const target = request.method === "POST" && x === "m" ? "x-m" : request.method === "GET" && x === "A" ? "x-a" : null;
-    if (!target) return undefined;
-    return NextResponse.rewrite(new URL(`/_/${target}/${segments[1]}${url.search}`, request.url));
+    if (target) return NextResponse.rewrite(new URL(`/_/${target}/${segments[1]}${url.search}`, request.url));
   }
   const elsewhere = await redirectToList(request.method, segments, url);
   if (elsewhere) return elsewhere;
@@ -47,14 +50,25 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
       return NextResponse.rewrite(new URL(`/_/att/${segments[1]}/${segments[2]}/${attachment[1]}`, request.url));
     }
   }
-  const validators = await messagePageValidators(request.method, segments, url.search);
-  if (validators && isNotModified(request, validators)) return notModified(validators);
-  // Not-found pages cannot see route params; they read the path from here to
-  // offer close Message-ID matches (lore's "not found, maybe:").
   const headers = new Headers(request.headers);
   headers.set(PATH_HEADER, url.pathname);
+  headers.delete(MISSING_HEADER);
+  headers.delete(SEARCH_HEADER);
+  if (request.method !== "GET" && request.method !== "HEAD") return NextResponse.next({ request: { headers } });
+  const check = await checkPage(segments, url.searchParams);
+  if (check.missing) {
+    // A path deeper than any route matches nothing, and an unmatched path
+    // renders app/not-found.tsx as real HTML with a 404; the headers tell it
+    // what was missing.
+    headers.set(MISSING_HEADER, check.missing);
+    headers.set(SEARCH_HEADER, url.search);
+    return NextResponse.rewrite(new URL(UNMATCHED_PATH, request.url), { request: { headers } });
+  }
+  if (check.validators && isNotModified(request, check.validators)) return notModified(check.validators);
   const response = NextResponse.next({ request: { headers } });
-  if (validators) for (const [name, value] of Object.entries(cacheHeaders(validators))) response.headers.set(name, value);
+  if (check.validators) {
+    for (const [name, value] of Object.entries(cacheHeaders(check.validators))) response.headers.set(name, value);
+  }
   return response;
 }
 
@@ -71,22 +85,6 @@ async function redirectToList(method: string, segments: string[], url: URL): Pro
   const rest = bareMid ? "/" : `/${segments.slice(3).join("/")}`;
   const location = new URL(`/${list}/${midToUrl(mid)}${rest}${url.search}`, url);
   return new Response(null, { status: 302, headers: { Location: location.toString() } });
-}
-
-// A page's HTML depends on this server's code too: restarting (a new build)
-// changes every page ETag, which is only ever a cache miss.
-const SERVER_EPOCH = Date.now().toString(36);
-
-// ["", list, mid, ""]: a message page. Its ETag covers the message and the
-// state of its thread (the overview changes when replies arrive).
-async function messagePageValidators(method: string, segments: string[], search: string): Promise<Validators | null> {
-  if ((method !== "GET" && method !== "HEAD") || segments.length !== 4 || segments[3] !== "") return null;
-  const [, list, mid] = segments as [string, string, string];
-  if (INTERNAL.has(list) || LIST_FILES.has(mid) || list === "all") return null;
-  const state = await getMessagePageState(midFromParam(list), midFromParam(mid));
-  if (!state) return null;
-  const tag = createHash("sha1").update(`${state.rawHash} ${state.threadVersion} ${search} ${SERVER_EPOCH}`).digest("hex");
-  return { etag: `"p${tag.slice(0, 32)}"`, lastModified: null };
 }
 
 export const config = {

@@ -161,6 +161,20 @@ test("/r/ and /all/ find a message in any list; unknown ids get suggestions", as
   expect((await request.get("/no-such-list/x@y/")).status()).toBe(404);
 });
 
+test("404 pages are real HTML, readable without JavaScript", async ({ request }) => {
+  const cases: [string, RegExp][] = [
+    ["/linux-integrity/20191114031202/", /<h2>Maybe you meant<\/h2>/],
+    ["/linux-integrity/unknown@example.org/T/", /<h1>Message not found<\/h1>/],
+    ["/r/unknown@example.org", /<h1>Message not found<\/h1>/],
+    ["/no-such-list/", /There is no list <strong>no-such-list<\/strong>/],
+  ];
+  for (const [path, body] of cases) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(404);
+    expect(await response.text(), path).toMatch(body);
+  }
+});
+
 test("message pages revalidate with an ETag that follows the thread", async ({ request }) => {
   const first = await request.get(`/linux-integrity/${PATCH_MID}/`);
   const etag = first.headers().etag!;

@@ -13,3 +13,9 @@ export function decodePageParams(params: { list: string; msgid: string }): Messa
 
 /** Request header carrying the original path to not-found pages (set by proxy.ts). */
 export const PATH_HEADER = "x-archive-path";
+
+/** Set with a rewrite to the not-found page: "list", "message" or "search". */
+export const MISSING_HEADER = "x-archive-missing";
+
+/** The original query string, so the not-found page can echo a search. */
+export const SEARCH_HEADER = "x-archive-search";

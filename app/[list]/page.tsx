@@ -17,9 +17,10 @@ export async function generateMetadata({ params, searchParams }: Props): Promise
 }
 
 // /<list>/ is the thread index; with ?q= it is lore's search (x=t, x=m, r, o).
-// No hits is notFound(): a 404 like lore's, but a not-found page cannot show
-// the query (see not-found.tsx). A malformed query renders a readable message
-// with status 200: a page cannot choose its status (x=A/x=m answer 400).
+// Unknown lists and searches without hits never get here: proxy.ts sends them
+// to the 404 page (lib/page-check.ts); notFound() only covers a race with
+// ingest. A malformed query renders a readable message with status 200: a
+// page cannot choose its status (x=A/x=m answer 400).
 export default async function ListPage({ params, searchParams }: Props) {
   const name = midFromParam((await params).list);
   const query = await searchParams;

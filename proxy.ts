@@ -6,9 +6,8 @@
 //   a POST or return non-HTML. Handlers see the client's URL, not the
 //   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>;
 // - pages of missing lists, messages and searches without hits become real
-//   404 pages, and message pages get an ETag (lib/page-check.ts).
-import { NextResponse, type NextRequest } from "next/server";
-import { cacheHeaders, isNotModified, notModified } from "./lib/http-cache";
+//   404 pages (lib/page-check.ts).
+import { NextRequest, NextResponse } from "next/server";
 import { findListsWithMid } from "./lib/message-queries";
 import { midFromParam, midToUrl } from "./lib/mid";
 import { checkPage } from "./lib/page-check";
@@ -16,15 +15,50 @@ import { MISSING_HEADER, PATH_HEADER, SEARCH_HEADER } from "./lib/route-params";
 
 // Second segments that are not Message-IDs: lore's own paths and files.
 const LIST_FILES = new Set(["_", "new.atom", "new.html", "all", "favicon.ico"]);
-const UNMATCHED_PATH = "/_/missing/no/route/is/this/deep";
+const MISSING_PATH = "/_/missing/page";
 // First segments that are not lists: lookups and internal route handlers.
 const INTERNAL = new Set(["r", "_", "_next"]);
 
+// Content-Security-Policy for every response (SECURITY.md). Scripts need this
+// request's nonce: Next puts it on its own inline and chunk scripts when the
+// request carries the policy in a Content-Security-Policy header, and
+// 'strict-dynamic' lets those load their chunks. So nothing a mail could get
+// into a page runs, even if escaping ever failed. Style attributes stay
+// allowed for the thread views' indentation; style elements are not.
+function contentSecurityPolicy(nonce: string): string {
+  // React's development build needs eval for its debugging aids.
+  const devEval = process.env.NODE_ENV === "production" ? "" : " 'unsafe-eval'";
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${devEval}`,
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-src 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
 export async function proxy(request: NextRequest): Promise<Response | undefined> {
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  const csp = contentSecurityPolicy(nonce);
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", csp);
+  const response = await route(new NextRequest(request, { headers }));
+  response?.headers.set("Content-Security-Policy", csp);
+  return response;
+}
+
+async function route(request: NextRequest): Promise<Response | undefined> {
   // nextUrl normalises the path; the raw URL keeps exactly what the client sent.
   const url = new URL(request.url);
   // Some builds run the proxy again on its own rewrite: leave it alone.
-  if (url.pathname === UNMATCHED_PATH) return undefined;
+  if (url.pathname === MISSING_PATH) return undefined;
   const segments = url.pathname.split("/");
   if (segments.length === 3 && segments[2] === "" && url.searchParams.has("q")) {
     const x = url.searchParams.get("x");
@@ -57,19 +91,18 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
   if (request.method !== "GET" && request.method !== "HEAD") return NextResponse.next({ request: { headers } });
   const check = await checkPage(segments, url.searchParams);
   if (check.missing) {
-    // A path deeper than any route matches nothing, and an unmatched path
-    // renders app/not-found.tsx as real HTML with a 404; the headers tell it
-    // what was missing.
+    // Next renders notFound() pages as HTML only through client JS in
+    // production (vercel/next.js#62228): rewrite to a 404 page of our own,
+    // telling it in headers what was missing.
     headers.set(MISSING_HEADER, check.missing);
     headers.set(SEARCH_HEADER, url.search);
-    return NextResponse.rewrite(new URL(UNMATCHED_PATH, request.url), { request: { headers } });
+    return NextResponse.rewrite(new URL(MISSING_PATH, request.url), { status: 404, request: { headers } });
   }
-  if (check.validators && isNotModified(request, check.validators)) return notModified(check.validators);
-  const response = NextResponse.next({ request: { headers } });
-  if (check.validators) {
-    for (const [name, value] of Object.entries(cacheHeaders(check.validators))) response.headers.set(name, value);
+  // The first page of a list's index has no query: serve the cached copy.
+  if (segments.length === 3 && segments[2] === "" && url.search === "" && !INTERNAL.has(segments[1]!) && segments[1] !== "all") {
+    return NextResponse.rewrite(new URL(`/_/threads/${segments[1]}`, request.url), { request: { headers } });
   }
-  return response;
+  return NextResponse.next({ request: { headers } });
 }
 
 // b4 and lei address messages as /all/<mid>/<file> (lore's all-lists index)

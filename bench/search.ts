@@ -183,7 +183,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port)], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: `file:${DB_FILE}`, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR },
     stdio: ["ignore", "ignore", "inherit"],

@@ -33,7 +33,7 @@ export function ensureBuild(): void {
 }
 
 export async function startServer(dbFile: string, port: number): Promise<ChildProcess> {
-  const server = spawn(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
+  const server = spawn(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: `file:${dbFile}`, NODE_ENV: "production" },
     stdio: "ignore",

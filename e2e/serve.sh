@@ -14,4 +14,6 @@ for mbox in e2e/fixtures/*.mbox; do
   npx tsx scripts/ingest.ts --quiet --list "$(basename "$mbox" .mbox)" "$mbox"
 done
 npx next build >/dev/null
-exec npx next start -H 127.0.0.1 -p "$port"
+# No -H/--hostname: with it, Next 16.4 drops the 404 status that proxy.ts
+# sets on its rewrites to the missing-page route (verified side by side).
+exec npx next start -p "$port"

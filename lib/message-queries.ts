@@ -31,25 +31,24 @@ async function listId(name: string): Promise<{ id: number; address: string | nul
   return prisma.list.findUnique({ where: { name }, select: { id: true, address: true } });
 }
 
-/** The message (the first stored one when a Message-ID was reused; `variant` picks another). */
-export async function getMessage(listName: string, mid: string, variant?: number): Promise<MessageView | null> {
+/** The message: the first stored one when a Message-ID was reused (see listMessageVariants). */
+export async function getMessage(listName: string, mid: string): Promise<MessageView | null> {
+  return (await listMessageVariants(listName, mid))[0] ?? null;
+}
+
+/** Every stored message with this Message-ID in the list, first stored first (lore shows them all). */
+export async function listMessageVariants(listName: string, mid: string): Promise<MessageView[]> {
   const list = await listId(listName);
-  if (!list) return null;
+  if (!list) return [];
   const rows = await prisma.message.findMany({
     where: { listId: list.id, messageId: mid },
     orderBy: { id: "asc" },
-    take: 50,
-    select: { id: true },
-  });
-  const chosen = rows.find((r) => r.id === variant) ?? rows[0];
-  if (!chosen) return null;
-  const m = await prisma.message.findUnique({
-    where: { id: chosen.id },
+    take: 20,
     omit: { raw: true },
     include: { attachments: { orderBy: { position: "asc" } } },
   });
-  if (!m) return null;
-  return toMessageView(m, listName, list.address, rows.map((r) => r.id).filter((id) => id !== m.id));
+  const ids = rows.map((r) => r.id);
+  return rows.map((m) => toMessageView(m, listName, list.address, ids.filter((id) => id !== m.id)));
 }
 
 export async function getRawMessage(listName: string, mid: string): Promise<RawMessage | null> {
@@ -149,17 +148,15 @@ export async function suggestMids(listName: string | null, mid: string): Promise
   return [];
 }
 
-/**
- * What a message page depends on (the message and its thread's state), for
- * ETag/Last-Modified on the HTML page: one indexed read, no rendering.
- */
-export async function getMessagePageState(listName: string, mid: string): Promise<{ rawHash: string; date: Date; threadVersion: string } | null> {
-  const row = await prisma.message.findFirst({
-    where: { list: { name: listName }, messageId: mid },
-    orderBy: { id: "asc" },
-    select: { rawHash: true, date: true, thread: { select: { id: true, messageCount: true, lastDate: true } } },
-  });
-  if (!row) return null;
-  const t = row.thread;
-  return { rawHash: row.rawHash, date: row.date, threadVersion: `${t.id}-${t.messageCount}-${t.lastDate?.getTime() ?? 0}` };
+/** Whether the list holds this Message-ID: one indexed probe, for proxy.ts. */
+export async function hasMessage(listName: string, mid: string): Promise<boolean> {
+  const row = await prisma.message.findFirst({ where: { list: { name: listName }, messageId: mid }, select: { id: true } });
+  return row !== null;
+}
+
+/** Bytes of raw mail in a thread, for t.mbox.gz's cap (length() of a BLOB reads no mail). */
+export async function getThreadRawBytes(threadId: number): Promise<number> {
+  const rows = await prisma.$queryRaw<{ bytes: number | bigint | null }[]>`
+    SELECT sum(length(raw)) AS bytes FROM "Message" WHERE threadId = ${threadId}`;
+  return Number(rows[0]?.bytes ?? 0);
 }

@@ -1,6 +1,10 @@
 // Per-request memoised reads: generateMetadata and the page ask for the same
 // message, and React's cache() makes that one database read, not two.
 import { cache } from "react";
-import { getMessage } from "@/lib/message-queries";
+import { listMessageVariants } from "@/lib/message-queries";
 
-export const getMessageOnce = cache(getMessage);
+export const listVariantsOnce = cache(listMessageVariants);
+
+export async function getMessageOnce(list: string, mid: string) {
+  return (await listVariantsOnce(list, mid))[0] ?? null;
+}

@@ -20,13 +20,19 @@ function HeaderLine({ name, value }: { name: string; value: string }) {
   );
 }
 
-export function MessageView({ message, headingLevel = 1 }: { message: Message; headingLevel?: 1 | 2 }) {
+export function MessageView({ message, headingLevel = 1, variant = 0 }: {
+  message: Message;
+  headingLevel?: 1 | 2;
+  /** Position among messages sharing this Message-ID: keeps element ids unique. */
+  variant?: number;
+}) {
   const Heading = headingLevel === 1 ? "h1" : "h2";
+  const anchor = variant === 0 ? anchorId(message.mid) : `${anchorId(message.mid)}-${variant + 1}`;
   const from = message.fromName ? `${message.fromName} <${message.fromAddr}>` : message.fromAddr;
   const base = `/${message.list}/${midToUrl(message.mid)}`;
   return (
-    <article className="message" id={anchorId(message.mid)} aria-labelledby={`${anchorId(message.mid)}-s`}>
-      <Heading className="subject" id={`${anchorId(message.mid)}-s`}>
+    <article className="message" id={anchor} aria-labelledby={`${anchor}-s`}>
+      <Heading className="subject" id={`${anchor}-s`}>
         {message.subject || "(no subject)"}
       </Heading>
       <pre className="headers">

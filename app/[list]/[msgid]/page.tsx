@@ -1,31 +1,36 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { listVariantsOnce } from "@/app/_components/cached-queries";
 import { MessageView } from "@/app/_components/message-view";
 import { ReplyInstructions } from "@/app/_components/reply-instructions";
 import { ThreadSkeleton } from "@/app/_components/thread-skeleton";
-import { getMessageOnce as getMessage } from "@/app/_components/cached-queries";
 import { listThreadMembers } from "@/lib/message-queries";
 import { midToUrl } from "@/lib/mid";
 import { decodePageParams } from "@/lib/route-params";
 import { buildThreadTree, flattenThread } from "@/lib/thread";
 
-export const dynamic = "force-dynamic";
+// Archived mail does not change: the rendered page is cached and re-rendered
+// at most once a minute (the thread overview picks up new replies then).
+// proxy.ts answers missing messages and conditional requests before this.
+export const revalidate = 60;
 
-type Props = {
-  params: Promise<{ list: string; msgid: string }>;
-  searchParams: Promise<{ v?: string }>;
-};
+// No page is built ahead of time; each is rendered on first request, then cached.
+export function generateStaticParams(): never[] {
+  return [];
+}
 
-export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
+type Props = { params: Promise<{ list: string; msgid: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { list, mid } = decodePageParams(await params);
-  const message = await getMessage(list, mid, Number((await searchParams).v) || undefined);
+  const [message] = await listVariantsOnce(list, mid);
   return { title: message ? `${message.subject || "(no subject)"} - ${list}` : "Message not found" };
 }
 
-export default async function MessagePage({ params, searchParams }: Props) {
+export default async function MessagePage({ params }: Props) {
   const { list, mid } = decodePageParams(await params);
-  const variant = Number((await searchParams).v) || undefined;
-  const message = await getMessage(list, mid, variant);
+  const variants = await listVariantsOnce(list, mid);
+  const message = variants[0];
   if (!message) notFound();
   const nodes = flattenThread(buildThreadTree(await listThreadMembers(message.threadId)));
   const base = `/${list}/${midToUrl(mid)}/`;
@@ -34,18 +39,14 @@ export default async function MessagePage({ params, searchParams }: Props) {
       <div className="crumbs">
         <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a>
       </div>
-      {message.variantIds.length > 0 ? (
-        <p className="notice">
-          Another message uses this Message-ID too:{" "}
-          {message.variantIds.map((id, i) => (
-            <a key={id} href={`${base}?v=${id}`}>
-              {`variant ${i + 2}`}{" "}
-            </a>
-          ))}
-          {variant ? <a href={base}>first</a> : null}
+      {variants.length > 1 ? (
+        <p className="notice" role="note">
+          {variants.length} different messages use this Message-ID; all are shown below.
         </p>
       ) : null}
-      <MessageView message={message} />
+      {variants.map((variant, i) => (
+        <MessageView key={variant.id} message={variant} headingLevel={i === 0 ? 1 : 2} variant={i} />
+      ))}
       <hr />
       <ReplyInstructions message={message} />
       <hr />

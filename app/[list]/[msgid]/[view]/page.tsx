@@ -4,7 +4,13 @@ import { ThreadPage } from "@/app/_components/thread-page";
 import { getMessageOnce as getMessage } from "@/app/_components/cached-queries";
 import { decodePageParams } from "@/lib/route-params";
 
-export const dynamic = "force-dynamic";
+// Cached like the message page (see there); proxy.ts answers missing messages.
+export const revalidate = 60;
+
+// No page is built ahead of time; each is rendered on first request, then cached.
+export function generateStaticParams(): never[] {
+  return [];
+}
 
 // lore's /T/ (flat) and /t/ (nested) share one dynamic folder: two folders
 // differing only in case break TypeScript's program on some file systems.

@@ -7,7 +7,7 @@
 //   rewritten one, so the list travels in the rewritten path: /_/x-m/<list>;
 // - pages of missing lists, messages and searches without hits become real
 //   404 pages (lib/page-check.ts).
-import { NextRequest, NextResponse } from "next/server";
+import { NextResponse, type NextRequest } from "next/server";
 import { findListsWithMid } from "./lib/message-queries";
 import { midFromParam, midToUrl } from "./lib/mid";
 import { checkPage } from "./lib/page-check";
@@ -19,42 +19,7 @@ const MISSING_PATH = "/_/missing/page";
 // First segments that are not lists: lookups and internal route handlers.
 const INTERNAL = new Set(["r", "_", "_next"]);
 
-// Content-Security-Policy for every response (SECURITY.md). Scripts need this
-// request's nonce: Next puts it on its own inline and chunk scripts when the
-// request carries the policy in a Content-Security-Policy header, and
-// 'strict-dynamic' lets those load their chunks. So nothing a mail could get
-// into a page runs, even if escaping ever failed. Style attributes stay
-// allowed for the thread views' indentation; style elements are not.
-function contentSecurityPolicy(nonce: string): string {
-  // React's development build needs eval for its debugging aids.
-  const devEval = process.env.NODE_ENV === "production" ? "" : " 'unsafe-eval'";
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${devEval}`,
-    "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
-    "img-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-src 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-}
-
 export async function proxy(request: NextRequest): Promise<Response | undefined> {
-  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-  const csp = contentSecurityPolicy(nonce);
-  const headers = new Headers(request.headers);
-  headers.set("content-security-policy", csp);
-  const response = await route(new NextRequest(request, { headers }));
-  response?.headers.set("Content-Security-Policy", csp);
-  return response;
-}
-
-async function route(request: NextRequest): Promise<Response | undefined> {
   // nextUrl normalises the path; the raw URL keeps exactly what the client sent.
   const url = new URL(request.url);
   // Some builds run the proxy again on its own rewrite: leave it alone.

@@ -71,7 +71,10 @@ function utf8Headers(raw: Buffer): Buffer {
 }
 
 function toParsedMessage(mail: ParsedMail): ParsedMessage {
-  const messageId = mail.messageId ? normalizeMid(mail.messageId) : null;
+  // From the header as sent, like References below and like public-inbox:
+  // mailparser decodes RFC 2047 words in Message-ID (=?utf-16?…?= gave a lone
+  // surrogate, an id no URL can reach) and References would not match it.
+  const messageId = normalizeMid(headerValue(mail, "message-id") ?? "");
   const from = mail.from?.value[0];
   const inReplyTo = extractMids(headerValue(mail, "in-reply-to"))[0] ?? null;
   const bodyText = ((mail.text ?? "") + inlineTextAttachments(mail)).slice(0, MAX_BODY_CHARS);
@@ -132,9 +135,12 @@ function headerDate(mail: ParsedMail): Date | null {
 
 // The raw header text, so Message-ID extraction sees exactly what was sent
 // (mailparser's own References parsing drops ids without brackets).
+// mailsplit keeps header lines as binary strings (one char per byte); the
+// header block is UTF-8 by now (utf8Headers), so decode it: otherwise a
+// non-ASCII Message-ID in References never matches the parent's own id.
 function headerValue(mail: ParsedMail, key: string): string | null {
   const line = mail.headerLines.find((h) => h.key === key)?.line;
-  return line ? line.slice(line.indexOf(":") + 1) : null;
+  return line ? Buffer.from(line.slice(line.indexOf(":") + 1), "latin1").toString("utf8") : null;
 }
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {

@@ -27,7 +27,9 @@ export function safeContentType(contentType: string): string {
 
 /** RFC 6266 with an ASCII fallback and the UTF-8 name (RFC 8187). */
 export function contentDisposition(filename: string | null): string {
-  const name = (filename ?? "attachment.bin").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
+  // A lone surrogate (broken UTF-16 from a mangled header) would make
+  // encodeURIComponent throw: replace it like a decoder would.
+  const name = (filename ?? "attachment.bin").replace(/[\u0000-\u001f\u007f/\\]/g, "_").replace(/\p{Cs}/gu, "\uFFFD");
   const ascii = name.replace(/[^\x20-\x7e]|["%;]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

@@ -28,6 +28,23 @@ export function pendingMigrations(dbFile: string, migrationsDir: string): string
 export function ensureSchema(dbFile: string, projectRoot: string): void {
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   if (pendingMigrations(dbFile, path.join(projectRoot, "prisma", "migrations")).length === 0) return;
+  if (fs.existsSync(dbFile)) {
+    migrateDeploy(dbFile, projectRoot);
+    return;
+  }
+  // A new archive is built aside and renamed into place: a first ingest
+  // killed mid-migration must not leave a half-migrated DB that Prisma then
+  // refuses to touch (P3009) on every later run.
+  const building = `${dbFile}.creating-${process.pid}`;
+  try {
+    migrateDeploy(building, projectRoot);
+    fs.renameSync(building, dbFile);
+  } finally {
+    for (const suffix of ["", "-journal", "-wal", "-shm"]) fs.rmSync(building + suffix, { force: true });
+  }
+}
+
+function migrateDeploy(dbFile: string, projectRoot: string): void {
   const prisma = path.join(projectRoot, "node_modules", ".bin", "prisma");
   execFileSync(prisma, ["migrate", "deploy"], {
     cwd: projectRoot,

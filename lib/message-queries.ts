@@ -52,13 +52,20 @@ export async function listMessageVariants(listName: string, mid: string): Promis
 }
 
 export async function getRawMessage(listName: string, mid: string): Promise<RawMessage | null> {
+  return (await listRawVariants(listName, mid, 1))[0] ?? null;
+}
+
+/** Raw bytes of every message with this Message-ID, first stored first (lore's /raw serves them all). */
+export async function listRawVariants(listName: string, mid: string, take = 20): Promise<RawMessage[]> {
   const list = await listId(listName);
-  if (!list) return null;
-  return prisma.message.findFirst({
+  if (!list) return [];
+  const rows = await prisma.message.findMany({
     where: { listId: list.id, messageId: mid },
     orderBy: { id: "asc" },
+    take,
     select: { raw: true, rawHash: true, date: true },
-  }).then((row) => (row ? { raw: Buffer.from(row.raw), rawHash: row.rawHash, date: row.date } : null));
+  });
+  return rows.map((row) => ({ raw: Buffer.from(row.raw), rawHash: row.rawHash, date: row.date }));
 }
 
 export async function getThreadInfo(threadId: number): Promise<ThreadInfo | null> {

@@ -22,12 +22,12 @@ export interface ReplyInstructions {
 // Addresses as stored ("Name <a@b>, c@d"): names may hold commas, so take the
 // bracketed addresses, and bare ones only outside brackets.
 export function extractAddresses(field: string): string[] {
-  const found: string[] = [];
+  const found = new Set<string>();
   for (const m of field.matchAll(/<([^<>\s]+@[^<>\s]+)>|(?:^|[\s,])([^\s<>,"]+@[^\s<>,"]+)(?=$|[\s,])/g)) {
     const address = (m[1] ?? m[2] ?? "").toLowerCase();
-    if (address && !found.includes(address)) found.push(address);
+    if (address) found.add(address);
   }
-  return found;
+  return [...found];
 }
 
 export function replySubject(subject: string): string {
@@ -41,8 +41,9 @@ function shellQuote(value: string): string {
 
 export function replyInstructions(target: ReplyTarget): ReplyInstructions {
   const to = target.fromAddr || target.listAddress || "";
-  const cc = [...extractAddresses(target.to), ...extractAddresses(target.cc), ...(target.listAddress ? [target.listAddress.toLowerCase()] : [])]
-    .filter((address, i, all) => address !== to && all.indexOf(address) === i);
+  const cc = [
+    ...new Set([...extractAddresses(target.to), ...extractAddresses(target.cc), ...(target.listAddress ? [target.listAddress.toLowerCase()] : [])]),
+  ].filter((address) => address !== to);
   const subject = replySubject(target.subject);
   const sendEmail = [
     "git send-email",

@@ -51,4 +51,5 @@ test("contentDisposition escapes quotes, paths and non-ASCII", () => {
   assert.equal(contentDisposition("../../etc/passwd"), `attachment; filename=".._.._etc_passwd"; filename*=UTF-8''.._.._etc_passwd`);
   assert.match(contentDisposition("résumé.pdf"), /filename="r_sum_.pdf"; filename\*=UTF-8''r%C3%A9sum%C3%A9\.pdf/);
   assert.match(contentDisposition(null), /attachment\.bin/);
+  assert.equal(contentDisposition("a\ud800b.txt"), `attachment; filename="a_b.txt"; filename*=UTF-8''a%EF%BF%BDb.txt`);
 });

@@ -5,7 +5,7 @@
 import { findListsWithMid, hasMessage } from "./message-queries";
 import { midFromParam } from "./mid";
 import { getList } from "./queries";
-import { readSearchRequest, searchMessages } from "./search";
+import { hasSearchHits, readSearchRequest } from "./search";
 
 export type Missing = "list" | "message" | "search";
 export type PageCheck = { missing: Missing | null };
@@ -47,6 +47,6 @@ async function checkIndex(rawList: string, search: URLSearchParams): Promise<Pag
   if (name !== "all" && !(await listExists(name))) return { missing: "list" };
   const req = readSearchRequest(search);
   if (!req || req.view === "mbox") return OK;
-  const probe = await searchMessages({ list: name === "all" ? null : name, q: req.q, offset: req.offset, limit: 1 });
-  return probe.error === undefined && probe.hits.length === 0 ? { missing: "search" } : OK;
+  const found = await hasSearchHits({ list: name === "all" ? null : name, q: req.q, offset: req.offset });
+  return found ? OK : { missing: "search" };
 }

@@ -266,6 +266,33 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
   }
 }
 
+/**
+ * Whether a search has a hit at `offset`, without counting or loading any:
+ * proxy.ts asks this to answer a search without hits with a 404 page. A
+ * malformed query "has hits" here: its page explains the error.
+ */
+export async function hasSearchHits(options: { list: string | null; q: string; offset?: number; now?: Date }): Promise<boolean> {
+  let plan: SearchPlan;
+  try {
+    plan = planSearch(options.q, options.now);
+  } catch (err) {
+    if (err instanceof QueryError) return true;
+    throw err;
+  }
+  const from = hitsFrom(plan, options.list);
+  try {
+    const rows = await prisma.$queryRawUnsafe<unknown[]>(
+      `SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`,
+      ...from.params,
+      clampInt(options.offset, 0, SEARCH_LIMITS.countCap, 0),
+    );
+    return rows.length > 0;
+  } catch (err) {
+    if (isFtsError(err)) return true;
+    throw err;
+  }
+}
+
 function isFtsError(err: unknown): boolean {
   return err instanceof Error && /fts5|MATCH|unterminated string|unknown special query/i.test(err.message);
 }

@@ -62,6 +62,16 @@ function withDb<T>(fn: (db: Database.Database) => T): T {
 }
 
 describe("finding messages", () => {
+  test("hasSearchHits agrees with the search, and treats a malformed query as worth a page", async () => {
+    for (const q of ['s:"Convert v2 signatures"', "s:rework s:parser", 's:"parser event log"', "zzqqxxnothing"]) {
+      const result = await search.searchMessages({ list: FIX, q });
+      assert.equal(await search.hasSearchHits({ list: FIX, q }), result.hits.length > 0, q);
+    }
+    assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"unbalanced' }), true);
+    const total = (await search.searchMessages({ list: FIX, q: 's:"Convert v2 signatures"' })).total;
+    assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"Convert v2 signatures"', offset: total }), false);
+  });
+
   test("by subject words and subject phrase", async () => {
     assert.deepEqual(sorted(await mids('s:"Convert v2 signatures"')), [
       "reply-mimi@linux.ibm.com",

@@ -1,6 +1,7 @@
 // /r/<mid> and /all/<mid>/: find a Message-ID in any list. One list:
 // redirect there; several: let the reader choose (lore answers 300 here).
 import { notFound, redirect } from "next/navigation";
+import { ListsWithMid } from "@/app/_components/lists-with-mid";
 import { findListsWithMid } from "@/lib/message-queries";
 import { midToUrl } from "@/lib/mid";
 
@@ -11,13 +12,7 @@ export async function MidLookup({ mid }: { mid: string }) {
   return (
     <main>
       <h1>&lt;{mid}&gt; is in several lists</h1>
-      <ul>
-        {lists.map((name) => (
-          <li key={name}>
-            <a href={`/${name}/${midToUrl(mid)}/`}>{name}</a>
-          </li>
-        ))}
-      </ul>
+      <ListsWithMid mid={mid} lists={lists} />
     </main>
   );
 }

@@ -1,6 +1,7 @@
 // "Message not found, maybe:" for unknown Message-IDs: close matches by
 // prefix, the lists that do have it, and a search link. Never a dead end.
 import { headers } from "next/headers";
+import { ListsWithMid } from "@/app/_components/lists-with-mid";
 import { findListsWithMid, suggestMids } from "@/lib/message-queries";
 import { midFromParam, midToUrl } from "@/lib/mid";
 import { PATH_HEADER } from "@/lib/route-params";
@@ -22,13 +23,7 @@ export async function MidNotFound() {
       {elsewhere.length > 0 ? (
         <>
           <h2>It is in</h2>
-          <ul>
-            {elsewhere.map((name) => (
-              <li key={name}>
-                <a href={`/${name}/${midToUrl(mid)}/`}>{name}</a>
-              </li>
-            ))}
-          </ul>
+          <ListsWithMid mid={mid} lists={elsewhere} />
         </>
       ) : null}
       {maybe.length > 0 ? (

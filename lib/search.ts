@@ -269,7 +269,8 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
 /**
  * Whether a search has a hit at `offset`, without counting or loading any:
  * proxy.ts asks this to answer a search without hits with a 404 page. A
- * malformed query "has hits" here: its page explains the error.
+ * malformed query or an offset past the paging limit "has hits" here: its
+ * page explains the error.
  */
 export async function hasSearchHits(options: { list: string | null; q: string; offset?: number; now?: Date }): Promise<boolean> {
   let plan: SearchPlan;
@@ -279,13 +280,12 @@ export async function hasSearchHits(options: { list: string | null; q: string; o
     if (err instanceof QueryError) return true;
     throw err;
   }
+  const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
+  // Past the paging limit the page explains the limit: that is not "no hits".
+  if (offset >= SEARCH_LIMITS.countCap) return true;
   const from = hitsFrom(plan, options.list);
   try {
-    const rows = await prisma.$queryRawUnsafe<unknown[]>(
-      `SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`,
-      ...from.params,
-      clampInt(options.offset, 0, SEARCH_LIMITS.countCap, 0),
-    );
+    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`, ...from.params, offset);
     return rows.length > 0;
   } catch (err) {
     if (isFtsError(err)) return true;

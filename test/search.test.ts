@@ -68,6 +68,7 @@ describe("finding messages", () => {
       assert.equal(await search.hasSearchHits({ list: FIX, q }), result.hits.length > 0, q);
     }
     assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"unbalanced' }), true);
+    assert.equal(await search.hasSearchHits({ list: FIX, q: "zzqqxxnothing", offset: 99_999_999 }), true, "past the paging limit");
     const total = (await search.searchMessages({ list: FIX, q: 's:"Convert v2 signatures"' })).total;
     assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"Convert v2 signatures"', offset: total }), false);
   });

@@ -1,4 +1,4 @@
-// npm run bench:search [-- --rebuild] [--build | --no-build] [--requests N] [--concurrency N]
+// npm run bench:search [-- --rebuild] [--build | --no-build] [--requests N (default 100: with fewer, "p99" is just the maximum)] [--concurrency N]
 //                       [--compare-ingest]   (also time the normal ingest, FTS triggers on)
 //
 // Search latency through the production HTTP server on the full shared corpus:
@@ -38,11 +38,11 @@ const { values: args } = parseArgs({
     build: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     "compare-ingest": { type: "boolean", default: false },
-    requests: { type: "string", default: "25" },
+    requests: { type: "string", default: "100" },
     concurrency: { type: "string", default: "4" },
   },
 });
-const REQUESTS = Math.min(Math.max(Number(args.requests) || 25, 1), 500);
+const REQUESTS = Math.min(Math.max(Number(args.requests) || 100, 1), 500);
 const CONCURRENCY = Math.min(Math.max(Number(args.concurrency) || 4, 1), 32);
 
 interface BuildMeta {

@@ -166,6 +166,7 @@ test("404 pages are real HTML, readable without JavaScript", async ({ request })
     ["/linux-integrity/20191114031202/", /<h2>Maybe you meant<\/h2>/],
     ["/linux-integrity/unknown@example.org/T/", /<h1>Message not found<\/h1>/],
     ["/r/unknown@example.org", /<h1>Message not found<\/h1>/],
+    ["/r/unknown@example.org/", /<h1>Message not found<\/h1>/],
     ["/no-such-list/", /There is no list <strong>no-such-list<\/strong>/],
   ];
   for (const [path, body] of cases) {

@@ -25,13 +25,14 @@ async function listExists(name: string): Promise<boolean> {
   knownLists.set(name, Date.now());
   return true;
 }
+
 const THREAD_VIEWS = new Set(["T", "t"]);
 
 /** `segments` is the raw path split on "/" (still percent-encoded). */
 export async function checkPage(segments: string[], search: URLSearchParams): Promise<PageCheck> {
   const [, first = "", second = "", third, fourth] = segments;
   if (segments.length === 3 && second === "") return checkIndex(first, search);
-  const lookup = (first === "r" && segments.length === 3) || (first === "all" && segments.length === 4 && third === "");
+  const lookup = (first === "r" && (segments.length === 3 || third === "")) || (first === "all" && segments.length === 4 && third === "");
   if (lookup) return (await findListsWithMid(midFromParam(second))).length > 0 ? OK : { missing: "message" };
   const messagePage = segments.length === 4 && third === "";
   const threadPage = segments.length === 5 && THREAD_VIEWS.has(third ?? "") && fourth === "";

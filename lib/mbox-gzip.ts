@@ -1,10 +1,14 @@
-// Gzipped mboxrd bodies for /t.mbox.gz and search downloads (x=m): the
-// original bytes of each message, quoted like lore so `git am` and b4 work.
-import { gzipSync } from "node:zlib";
+// Gzipped mboxrd bodies for /t.mbox.gz: the original bytes of each message,
+// quoted like lore so `git am` and b4 work. Compressed on libuv's thread pool
+// so a big thread does not stall other requests.
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { formatMboxrd } from "./mbox";
 
-export function gzipMboxrd(raws: Iterable<Buffer>): Buffer {
+const gzipAsync = promisify(gzip);
+
+export function gzipMboxrd(raws: Iterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (const raw of raws) parts.push(formatMboxrd(raw));
-  return gzipSync(Buffer.concat(parts));
+  return gzipAsync(Buffer.concat(parts));
 }

@@ -68,10 +68,23 @@ export async function listRawVariants(listName: string, mid: string, take = 20):
   return rows.map((row) => ({ raw: Buffer.from(row.raw), rawHash: row.rawHash, date: row.date }));
 }
 
+const THREAD_INFO = {
+  id: true, rootMid: true, subject: true, messageCount: true, lastDate: true, list: { select: { name: true } },
+} as const;
+
 export async function getThreadInfo(threadId: number): Promise<ThreadInfo | null> {
-  const t = await prisma.thread.findUnique({ where: { id: threadId }, include: { list: { select: { name: true } } } });
-  if (!t) return null;
-  return { id: t.id, list: t.list.name, rootMid: t.rootMid, subject: t.subject, messageCount: t.messageCount, lastDate: t.lastDate };
+  const t = await prisma.thread.findUnique({ where: { id: threadId }, select: THREAD_INFO });
+  return t ? { ...t, list: t.list.name } : null;
+}
+
+/** The thread holding a message, in one indexed read (no bodies loaded): for t.mbox.gz and t.atom. */
+export async function getThreadOfMessage(listName: string, mid: string): Promise<ThreadInfo | null> {
+  const row = await prisma.message.findFirst({
+    where: { list: { name: listName }, messageId: mid },
+    orderBy: { id: "asc" },
+    select: { thread: { select: THREAD_INFO } },
+  });
+  return row ? { ...row.thread, list: row.thread.list.name } : null;
 }
 
 /** The thread's messages without bodies, oldest first: enough to draw the tree. */
@@ -164,6 +177,6 @@ export async function hasMessage(listName: string, mid: string): Promise<boolean
 /** Bytes of raw mail in a thread, for t.mbox.gz's cap (length() of a BLOB reads no mail). */
 export async function getThreadRawBytes(threadId: number): Promise<number> {
   const rows = await prisma.$queryRaw<{ bytes: number | bigint | null }[]>`
-    SELECT sum(length(raw)) AS bytes FROM "Message" WHERE threadId = ${threadId}`;
+    SELECT sum(size) AS bytes FROM "Message" WHERE threadId = ${threadId}`;
   return Number(rows[0]?.bytes ?? 0);
 }

@@ -1,16 +1,15 @@
 // /<list>/<mid>/t.atom: the messages of one thread, newest first.
 import { atomResponse, messagesToAtom } from "@/lib/feed";
 import { cacheHeaders, isNotModified, notModified, textResponse } from "@/lib/http-cache";
-import { getMessage, getThreadInfo, listThreadMessages } from "@/lib/message-queries";
+import { getThreadOfMessage, listThreadMessages } from "@/lib/message-queries";
 import { midToUrl } from "@/lib/mid";
 
 type Context = { params: Promise<{ list: string; msgid: string }> };
 
 export async function GET(request: Request, { params }: Context): Promise<Response> {
   const { list, msgid } = await params;
-  const message = await getMessage(list, msgid);
-  const thread = message ? await getThreadInfo(message.threadId) : null;
-  if (!message || !thread) return textResponse(404, `Message-ID <${msgid}> not found in ${list}\n`);
+  const thread = await getThreadOfMessage(list, msgid);
+  if (!thread) return textResponse(404, `Message-ID <${msgid}> not found in ${list}\n`);
   const validators = { etag: `"a${thread.id}-${thread.messageCount}-${thread.lastDate?.getTime() ?? 0}"`, lastModified: thread.lastDate };
   if (isNotModified(request, validators)) return notModified(validators);
   const messages = [...(await listThreadMessages(thread.id)).values()].sort((a, b) => b.date.getTime() - a.date.getTime());

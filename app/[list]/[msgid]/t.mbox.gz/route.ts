@@ -1,10 +1,8 @@
 // /<list>/<mid>/t.mbox.gz: the whole thread as gzipped mboxrd, the file
 // `b4 am` fetches after following the message URL redirect.
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import { cacheHeaders, isNotModified, notModified, textResponse } from "@/lib/http-cache";
-import { formatMboxrd } from "@/lib/mbox";
-import { getMessage, getThreadInfo, getThreadRawBytes, listThreadRaws, MAX_THREAD_MESSAGES } from "@/lib/message-queries";
+import { gzipMboxrd } from "@/lib/mbox-gzip";
+import { getThreadOfMessage, getThreadRawBytes, listThreadRaws, MAX_THREAD_MESSAGES } from "@/lib/message-queries";
 
 type Context = { params: Promise<{ list: string; msgid: string }> };
 
@@ -12,13 +10,16 @@ type Context = { params: Promise<{ list: string; msgid: string }> };
 // gigabytes (a hostile sender can reply to one thread with big attachments).
 // Kernel threads, patch series included, stay far below it.
 const MAX_THREAD_MBOX_BYTES = 32 * 1024 * 1024;
-const gzipAsync = promisify(gzip);
 
 export async function GET(request: Request, { params }: Context): Promise<Response> {
   const { list, msgid } = await params;
-  const message = await getMessage(list, msgid);
-  const thread = message ? await getThreadInfo(message.threadId) : null;
-  if (!message || !thread) return textResponse(404, `Message-ID <${msgid}> not found in ${list}\n`);
+  const thread = await getThreadOfMessage(list, msgid);
+  if (!thread) return textResponse(404, `Message-ID <${msgid}> not found in ${list}\n`);
+  const validators = {
+    etag: `"t${thread.id}-${thread.messageCount}-${thread.lastDate?.getTime() ?? 0}"`,
+    lastModified: thread.lastDate,
+  };
+  if (isNotModified(request, validators)) return notModified(validators);
   // Never a silently short mbox: say what is over and what to do instead.
   const bytes = await getThreadRawBytes(thread.id);
   if (thread.messageCount > MAX_THREAD_MESSAGES || bytes > MAX_THREAD_MBOX_BYTES) {
@@ -30,13 +31,7 @@ export async function GET(request: Request, { params }: Context): Promise<Respon
         `Fetch messages one at a time (<mid>/raw), or search with d: ranges and download the hits (?q=...&x=m).\n`,
     );
   }
-  const validators = {
-    etag: `"t${thread.id}-${thread.messageCount}-${thread.lastDate?.getTime() ?? 0}"`,
-    lastModified: thread.lastDate,
-  };
-  if (isNotModified(request, validators)) return notModified(validators);
-  // Compressed on the thread pool: a big thread must not stall other requests.
-  const body = await gzipAsync(Buffer.concat((await listThreadRaws(thread.id)).map((m) => formatMboxrd(m.raw))));
+  const body = await gzipMboxrd((await listThreadRaws(thread.id)).map((m) => m.raw));
   return new Response(new Uint8Array(body), {
     headers: {
       ...cacheHeaders(validators),

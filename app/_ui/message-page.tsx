@@ -1,0 +1,36 @@
+// /<list>/<mid>/: the message (every message reusing its Message-ID), reply
+// instructions and the thread overview.
+import { MessageView } from "@/app/_ui/message-view";
+import { ReplyInstructions } from "@/app/_ui/reply-instructions";
+import { ThreadSkeleton } from "@/app/_ui/thread-skeleton";
+import type { ThreadNode } from "@/lib/thread";
+import type { MessageView as Message } from "@/lib/types";
+
+export function MessagePage({ list, variants, nodes, origin }: { list: string; variants: Message[]; nodes: ThreadNode[]; origin: string }) {
+  const message = variants[0]!;
+  return (
+    <main>
+      <div className="crumbs">
+        <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a>
+      </div>
+      {variants.length > 1 ? (
+        <p className="notice" role="note">
+          {variants.length} different messages use this Message-ID; all are shown below.
+        </p>
+      ) : null}
+      {variants.map((variant, i) => (
+        <MessageView key={variant.id} message={variant} headingLevel={i === 0 ? 1 : 2} variant={i} />
+      ))}
+      <hr />
+      <ReplyInstructions message={message} origin={origin} />
+      <hr />
+      <section aria-labelledby="thread-h">
+        <h2 id="thread-h">
+          Thread overview: {nodes.filter((n) => n.message).length} messages (<a href="T/">flat</a>, <a href="t/">nested</a>,{" "}
+          <a href="t.mbox.gz">mbox.gz</a>, <a href="t.atom">Atom</a>)
+        </h2>
+        <ThreadSkeleton list={list} nodes={nodes} current={message.mid} linkTo="message" />
+      </section>
+    </main>
+  );
+}

@@ -1,8 +1,0 @@
-import { MidLookup } from "@/app/_components/mid-lookup";
-import { midFromParam } from "@/lib/mid";
-
-export const dynamic = "force-dynamic";
-
-export default async function Page({ params }: { params: Promise<{ mid: string }> }) {
-  return <MidLookup mid={midFromParam((await params).mid)} />;
-}

@@ -1,0 +1,142 @@
+// The HTML pages: each resolves what it shows in one indexed read, answers
+// from the page cache when that state was rendered before, and otherwise
+// loads, renders with React on the server and keeps the result. Cache keys
+// carry the state a page was made from (a thread's size and last activity, a
+// list's), so a new message shows on the next request. 404s are never kept.
+import type { ReactElement } from "react";
+import { renderDocument } from "@/app/document";
+import { HomePage } from "@/app/_ui/home-page";
+import { MessagePage } from "@/app/_ui/message-page";
+import { MidChoice } from "@/app/_ui/mid-choice";
+import { MidNotFound } from "@/app/_ui/mid-not-found";
+import { NoResults } from "@/app/_ui/no-results";
+import { NotFound } from "@/app/_ui/not-found";
+import { SearchResults } from "@/app/_ui/search-results";
+import { ThreadIndex } from "@/app/_ui/thread-index";
+import { ThreadPage } from "@/app/_ui/thread-page";
+import { parseCursor } from "../cursor";
+import { midToUrl } from "../mid";
+import { readSearchRequest, searchMessages } from "../search";
+import { buildThreadTree, flattenThread } from "../thread";
+import type { RequestContext } from "./context";
+import { redirect } from "./machine-routes";
+import type { Reply } from "./respond";
+
+const HTML = "text/html; charset=utf-8";
+
+export interface PageOptions {
+  stylesheet: string;
+}
+
+function html(opts: PageOptions, status: number, title: string, body: ReactElement, noindex = false): Reply {
+  return { status, type: HTML, body: renderDocument({ title, stylesheet: opts.stylesheet, noindex }, body), headers: { "Cache-Control": "no-store" } };
+}
+
+function cachedPage(ctx: RequestContext, opts: PageOptions, key: string, lastModified: Date | null, render: () => { title: string; body: ReactElement }): Reply {
+  let entry = ctx.cache.get(key);
+  if (!entry) {
+    const page = render();
+    entry = ctx.cache.put(key, Buffer.from(renderDocument({ title: page.title, stylesheet: opts.stylesheet }, page.body)), HTML, lastModified);
+  }
+  const cached = entry;
+  return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
+}
+
+function stamp(date: Date | null): number {
+  return date?.getTime() ?? 0;
+}
+
+export function notFoundPage(opts: PageOptions, list?: string): Reply {
+  return html(opts, 404, "Not found", <NotFound list={list} />, true);
+}
+
+export function homePage(ctx: RequestContext, opts: PageOptions): Reply {
+  const lists = ctx.store.listLists();
+  const key = `home:${lists.map((l) => `${l.name}:${l.messageCount}:${stamp(l.lastDate)}`).join("|")}`;
+  const newest = lists.reduce<Date | null>((max, l) => (l.lastDate && (!max || l.lastDate > max) ? l.lastDate : max), null);
+  return cachedPage(ctx, opts, key, newest, () => ({ title: "", body: <HomePage lists={lists} /> }));
+}
+
+export function threadsPage(ctx: RequestContext, opts: PageOptions, name: string, t: string | null, a: string | null): Reply {
+  const list = ctx.store.getList(name);
+  if (!list) return notFoundPage(opts, name);
+  const before = parseCursor(t);
+  const after = before ? null : parseCursor(a);
+  const key = `threads:${list.id}:${list.messageCount}:${stamp(list.lastDate)}:${stamp(before)}:${stamp(after)}`;
+  return cachedPage(ctx, opts, key, list.lastDate, () => {
+    const page = ctx.store.listRecentThreads(list.id, { before, after });
+    return { title: list.name, body: <ThreadIndex list={list} page={page} paged={Boolean(before || after)} /> };
+  });
+}
+
+export function messagePage(ctx: RequestContext, opts: PageOptions, name: string, mid: string): Reply {
+  const list = ctx.store.getList(name);
+  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
+  if (!list) return notFoundPage(opts, name);
+  if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
+  const key = `msg:${ctx.origin}:${list.id}:${mid}:${state.variants}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  return cachedPage(ctx, opts, key, state.threadLastDate, () => {
+    const variants = ctx.store.listMessageVariants(list, mid);
+    const nodes = flattenThread(buildThreadTree(ctx.store.listThreadMembers(state.threadId)));
+    return {
+      title: `${variants[0]?.subject || "(no subject)"} - ${list.name}`,
+      body: <MessagePage list={list.name} variants={variants} nodes={nodes} origin={ctx.origin} />,
+    };
+  });
+}
+
+export function threadPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string, nested: boolean): Reply {
+  const list = ctx.store.getList(name);
+  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
+  if (!list) return notFoundPage(opts, name);
+  if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
+  // One entry per thread and view, shared by every message's /T/ or /t/.
+  const key = `thread:${state.threadId}:${nested ? "t" : "T"}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  return cachedPage(ctx, opts, key, state.threadLastDate, () => {
+    const messages = ctx.store.listThreadMessages(list, state.threadId);
+    const nodes = flattenThread(buildThreadTree([...messages.values()]));
+    const subject = ctx.store.getThread(state.threadId)?.subject || "(no subject)";
+    return { title: `${subject} - thread - ${list.name}`, body: <ThreadPage list={list.name} nodes={nodes} messages={messages} nested={nested} /> };
+  });
+}
+
+function midNotFound(ctx: RequestContext, opts: PageOptions, list: string | null, listId: number | null, mid: string): Reply {
+  const elsewhere = ctx.store.findListsWithMid(mid).filter((l) => l !== list);
+  const maybe = ctx.store.suggestMids(listId, mid);
+  return html(opts, 404, "Message not found", <MidNotFound list={list} mid={mid} elsewhere={elsewhere} maybe={maybe} />, true);
+}
+
+/** /r/<mid>, /all/<mid>/<rest>, /<mid>: one list holds it, go there; several, let the reader choose. */
+export function lookupPage(ctx: RequestContext, opts: PageOptions, mid: string, rest: string): Reply {
+  const lists = ctx.store.findListsWithMid(mid);
+  const first = lists[0];
+  if (first === undefined) return midNotFound(ctx, opts, null, null, mid);
+  if (lists.length > 1 && rest === "") return html(opts, 300, `<${mid}>`, <MidChoice mid={mid} lists={lists} />);
+  return redirect(ctx, 302, `/${midToUrl(first)}/${midToUrl(mid)}/${rest}${ctx.search}`);
+}
+
+export async function searchPage(ctx: RequestContext, opts: PageOptions, list: string | null): Promise<Reply> {
+  const req = readSearchRequest(ctx.query)!;
+  let listState = "all";
+  if (list !== null) {
+    const row = ctx.store.getList(list);
+    if (!row) return notFoundPage(opts, list);
+    listState = `${row.id}:${row.messageCount}:${stamp(row.lastDate)}`;
+  } else {
+    listState = ctx.store.listLists().map((l) => `${l.name}:${l.messageCount}:${stamp(l.lastDate)}`).join("|");
+  }
+  // Relative dates (d:2.weeks.ago..) move with the clock: such a page is kept for the day.
+  const key = `search:${listState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
+  const cached = ctx.cache.get(key);
+  if (cached) return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
+  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order });
+  const scope = list ?? "all lists";
+  if (result.error === undefined && result.hits.length === 0) {
+    return html(opts, 404, `${req.q} - search ${scope}`, <NoResults list={list} query={req.q} />, true);
+  }
+  // A malformed query gets its explanation, never kept.
+  if (result.error !== undefined) return html(opts, 200, `${req.q} - search ${scope}`, <SearchResults list={list} req={req} result={result} />, true);
+  const page = renderDocument({ title: `${req.q} - search ${scope}`, stylesheet: opts.stylesheet }, <SearchResults list={list} req={req} result={result} />);
+  const entry = ctx.cache.put(key, Buffer.from(page), HTML, null);
+  return { status: 200, type: entry.type, body: entry.body, validators: entry, gzip: () => ctx.cache.gzipOf(key, entry) };
+}

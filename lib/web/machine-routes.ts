@@ -1,0 +1,157 @@
+// lore's machine routes, answered straight from the store in one lookup each:
+// raw, t.mbox.gz, Atom feeds, attachments, the search help and redirects.
+// b4 and lei live on these, and crawlers hit them hardest.
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { createGzip, gzipSync } from "node:zlib";
+import { contentDisposition, extractAttachment, safeContentType } from "../attachment";
+import { messagesToAtom } from "../feed";
+import { formatMboxrd } from "../mbox";
+import { midToUrl } from "../mid";
+import { searchHelpText } from "../search-help";
+import { MAX_THREAD_MESSAGES } from "../store/sqlite/reader";
+import type { RequestContext } from "./context";
+import { bodyEtag } from "./page-cache";
+import { ATTACHMENT_CSP, text, type Reply } from "./respond";
+
+const ATOM_TYPE = "application/atom+xml; charset=utf-8";
+const NEWEST_ENTRIES = 25;
+// Larger threads stream straight from the store instead of being gzipped
+// whole in memory and cached.
+const CACHED_MBOX_MAX_BYTES = 8 * 1024 * 1024;
+// The thread download is refused past this (a hostile sender can reply to one
+// thread with big attachments); kernel threads stay far below it.
+const MAX_THREAD_MBOX_BYTES = 32 * 1024 * 1024;
+const MBOX_BATCH = 64;
+
+function noMessage(list: string, mid: string): Reply {
+  return text(404, `Message-ID <${mid}> not found in ${list}\n`);
+}
+
+/** /<list>/<mid>/raw: lore's one-message mboxrd, every message reusing the Message-ID, first stored first. */
+export function rawMessage(ctx: RequestContext, listName: string, mid: string): Reply {
+  const list = ctx.store.getListId(listName);
+  const messages = list === null ? [] : ctx.store.listRawVariants(list, mid);
+  const first = messages[0];
+  if (!first) return noMessage(listName, mid);
+  const tag = messages.length === 1 ? first.rawHash : createHash("sha256").update(messages.map((m) => m.rawHash).join()).digest("hex");
+  return {
+    status: 200,
+    type: "text/plain; charset=utf-8",
+    validators: { etag: `"${tag}"`, lastModified: first.date },
+    body: messages.length === 1 ? formatMboxrd(first.raw) : Buffer.concat(messages.map((m) => formatMboxrd(m.raw))),
+  };
+}
+
+/** /<list>/<mid>/t.mbox.gz: the whole thread as gzipped mboxrd (what `b4 am` fetches). */
+export function threadMbox(ctx: RequestContext, listName: string, mid: string): Reply {
+  const list = ctx.store.getListId(listName);
+  const state = list === null ? null : ctx.store.getMessageState(list, mid);
+  if (!state) return noMessage(listName, mid);
+  const lastModified = state.threadLastDate;
+  const key = `mbox:${state.threadId}:${state.threadCount}:${lastModified?.getTime() ?? 0}`;
+  const headers = { "Content-Disposition": 'inline; filename="t.mbox.gz"' };
+  const cached = ctx.cache.get(key);
+  if (cached) return { status: 200, type: cached.type, headers, body: cached.body, validators: cached };
+  const bytes = ctx.store.getThreadRawBytes(state.threadId);
+  if (state.threadCount > MAX_THREAD_MESSAGES || bytes > MAX_THREAD_MBOX_BYTES) {
+    const mb = (n: number) => `${Math.ceil(n / 1048576).toLocaleString("en-US")} MB`;
+    // Never a silently short mbox: say what is over and what to do instead.
+    return text(
+      413,
+      `This thread has ${state.threadCount.toLocaleString("en-US")} messages (${mb(bytes)}); t.mbox.gz is limited to ` +
+        `${MAX_THREAD_MESSAGES.toLocaleString("en-US")} messages and ${mb(MAX_THREAD_MBOX_BYTES)}.\n` +
+        `Fetch messages one at a time (<mid>/raw), or search with d: ranges and download the hits (?q=...&x=m).\n`,
+    );
+  }
+  if (bytes <= CACHED_MBOX_MAX_BYTES) {
+    const raws = ctx.store.listThreadRaws(state.threadId);
+    const body = gzipSync(Buffer.concat(raws.map((m) => formatMboxrd(m.raw))), { level: 6 });
+    const entry = ctx.cache.put(key, body, "application/gzip", lastModified);
+    return { status: 200, type: entry.type, headers, body, validators: entry };
+  }
+  const ids = ctx.store.listThreadMessageIds(state.threadId);
+  const store = ctx.store;
+  async function* messages(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < ids.length; i += MBOX_BATCH) {
+      for (const raw of store.listRawsById(ids.slice(i, i + MBOX_BATCH))) yield formatMboxrd(raw);
+      // Let other requests of this worker run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const etag = `"t${state.threadId}-${state.threadCount}-${lastModified?.getTime() ?? 0}"`;
+  return { status: 200, type: "application/gzip", headers, body: Readable.from(messages()).pipe(createGzip()), validators: { etag, lastModified } };
+}
+
+/** /<list>/new.atom: the newest messages of a list. */
+export function listAtom(ctx: RequestContext, listName: string): Reply {
+  const list = ctx.store.getList(listName);
+  if (!list) return text(404, `No list ${listName}\n`);
+  const key = `new.atom:${ctx.origin}:${list.id}:${list.messageCount}:${list.lastDate?.getTime() ?? 0}`;
+  return cachedXml(ctx, key, () => {
+    const messages = ctx.store.listNewestMessages(list, NEWEST_ENTRIES);
+    const base = `/${midToUrl(list.name)}/`;
+    return {
+      xml: messagesToAtom(ctx.origin, { id: `${base}new.atom`, title: `${list.name} - newest messages`, selfPath: `${base}new.atom`, alternatePath: base }, messages),
+      lastModified: messages[0]?.date ?? null,
+    };
+  });
+}
+
+/** /<list>/<mid>/t.atom: the messages of one thread, newest first. */
+export function threadAtom(ctx: RequestContext, listName: string, mid: string): Reply {
+  const list = ctx.store.getList(listName);
+  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
+  if (!list || !state) return noMessage(listName, mid);
+  const key = `t.atom:${ctx.origin}:${state.threadId}:${state.threadCount}:${state.threadLastDate?.getTime() ?? 0}`;
+  return cachedXml(ctx, key, () => {
+    const thread = ctx.store.getThread(state.threadId);
+    const messages = [...ctx.store.listThreadMessages(list, state.threadId).values()].sort((a, b) => b.date.getTime() - a.date.getTime());
+    const base = `/${midToUrl(list.name)}/${midToUrl(thread?.rootMid || mid)}/`;
+    return {
+      xml: messagesToAtom(
+        ctx.origin,
+        { id: `${base}t.atom`, title: thread?.subject || "(no subject)", selfPath: `${base}t.atom`, alternatePath: `${base}T/` },
+        messages,
+      ),
+      lastModified: state.threadLastDate,
+    };
+  });
+}
+
+function cachedXml(ctx: RequestContext, key: string, build: () => { xml: string; lastModified: Date | null }): Reply {
+  let entry = ctx.cache.get(key);
+  if (!entry) {
+    const { xml, lastModified } = build();
+    entry = ctx.cache.put(key, Buffer.from(xml), ATOM_TYPE, lastModified);
+  }
+  const cached = entry;
+  return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
+}
+
+/** /<list>/<mid>/<N>-<name>: attachment N, always a download, in a sandbox. */
+export async function attachment(ctx: RequestContext, listName: string, mid: string, position: number): Promise<Reply> {
+  const list = ctx.store.getListId(listName);
+  const message = list === null || position < 1 ? undefined : ctx.store.listRawVariants(list, mid, 1)[0];
+  if (!message) return text(404, "No such attachment\n");
+  const validators = { etag: `"${message.rawHash}-${position - 1}"`, lastModified: message.date };
+  const file = await extractAttachment(message.raw, position - 1);
+  if (!file) return text(404, "No such attachment\n");
+  return {
+    status: 200,
+    type: safeContentType(file.contentType),
+    headers: { "Content-Disposition": contentDisposition(file.filename), "Content-Security-Policy": ATTACHMENT_CSP },
+    body: file.content,
+    validators,
+  };
+}
+
+/** /<list>/_/text/help/: the search help as plain text, like lore's. */
+export function searchHelp(list: string | null): Reply {
+  const body = searchHelpText(list ?? "all");
+  return { status: 200, type: "text/plain; charset=utf-8", body, validators: { etag: bodyEtag(body), lastModified: null } };
+}
+
+export function redirect(ctx: RequestContext, status: 301 | 302, path: string): Reply {
+  return { status, headers: { Location: `${ctx.origin}${path}`, "Cache-Control": status === 301 ? "public, max-age=3600" : "no-store" }, body: null };
+}

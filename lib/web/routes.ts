@@ -1,0 +1,113 @@
+// lore's route table: every URL the archive answers is decided here, once,
+// from the method, the raw (still percent-encoded) path and the query, the way
+// public-inbox's WWW.pm dispatches. Nothing else in the app splits paths.
+import { midFromParam } from "../mid";
+
+export type SearchOutput = "html" | "atom" | "mbox";
+
+export type Route =
+  /** `/`: every list. */
+  | { kind: "lists" }
+  /** `/<list>/` without a query: threads by latest activity (`?t=` older, `?a=` newer). */
+  | { kind: "threads"; list: string; before: string | null; after: string | null }
+  /** `/<list>/?q=` and `/all/?q=`: html (also `x=t`, and GET `x=m`'s download form), GET `x=A`, POST `x=m`. */
+  | { kind: "search"; list: string | null; output: SearchOutput }
+  | { kind: "message"; list: string; mid: string }
+  | { kind: "thread"; list: string; mid: string; nested: boolean }
+  | { kind: "raw"; list: string; mid: string }
+  | { kind: "threadMbox"; list: string; mid: string }
+  | { kind: "threadAtom"; list: string; mid: string }
+  | { kind: "listAtom"; list: string }
+  /** `/<list>/<mid>/<N>-<name>`: attachment N (from 1) of the message. */
+  | { kind: "attachment"; list: string; mid: string; position: number }
+  /** `/<list>/_/text/help/` (and `/all/…`): the search help as text. */
+  | { kind: "help"; list: string | null }
+  /** The archive's stylesheet, `/_/style.<hash>.css`. */
+  | { kind: "stylesheet"; file: string }
+  /** `/<list>/<mid>` without its slash: 301 to the same path plus `/` (b4 reads this Location). */
+  | { kind: "addSlash"; path: string }
+  /** `/r/<mid>`, `/all/<mid>/<rest>`, `/<mid>`: find the list holding the message, then go there. */
+  | { kind: "lookup"; mid: string; rest: string }
+  /** `/all/` without a query has no index of its own: the list of lists. */
+  | { kind: "redirectHome" }
+  | { kind: "methodNotAllowed"; allow: string }
+  | { kind: "notFound" };
+
+// Second segments that are lore's per-list files, never Message-IDs.
+const LIST_FILES = new Set(["new.atom", "new.html", "_", "favicon.ico", "robots.txt"]);
+// First segments that are not list names.
+const RESERVED = new Set(["r", "_", "all", "favicon.ico", "robots.txt"]);
+const ATTACHMENT = /^(\d{1,4})-/;
+const STYLESHEET = /^style\.[0-9a-f]{8,64}\.css$/;
+
+const NOT_FOUND: Route = { kind: "notFound" };
+
+/** `rawPath` is the request target's path, still percent-encoded, without the query. */
+export function routeRequest(method: string, rawPath: string, query: URLSearchParams): Route {
+  const get = method === "GET" || method === "HEAD";
+  if (!get && method !== "POST") return { kind: "methodNotAllowed", allow: "GET, HEAD, POST" };
+  if (!rawPath.startsWith("/")) return NOT_FOUND;
+  const segments = rawPath.slice(1).split("/");
+  const route = matchPath(segments, query, method);
+  if (route.kind === "search" && route.output === "mbox") return route;
+  if (!get && route.kind !== "notFound") return { kind: "methodNotAllowed", allow: "GET, HEAD" };
+  return route;
+}
+
+function matchPath(segments: string[], query: URLSearchParams, method: string): Route {
+  const [first = "", second, third, fourth, ...more] = segments;
+  if (first === "") return segments.length === 1 ? { kind: "lists" } : NOT_FOUND;
+  if (first === "_") return segments.length === 2 && STYLESHEET.test(second!) ? { kind: "stylesheet", file: second! } : NOT_FOUND;
+  if (first === "r") return lookupRoute(second, third === undefined || (third === "" && fourth === undefined) ? "" : null);
+  if (second === undefined) {
+    // A bare /<mid>: lore's shortest permalink.
+    return first.includes("@") || first.includes("%40") ? lookupRoute(first, "") : NOT_FOUND;
+  }
+  const list = first === "all" ? null : midFromParam(first);
+  if (second === "") {
+    if (third !== undefined) return NOT_FOUND;
+    return listRoot(list, query, method);
+  }
+  if (second === "_") {
+    return third === "text" && fourth === "help" && (more.length === 0 || (more.length === 1 && more[0] === ""))
+      ? { kind: "help", list }
+      : NOT_FOUND;
+  }
+  if (second === "new.atom" && third === undefined) return list === null ? NOT_FOUND : { kind: "listAtom", list };
+  if (LIST_FILES.has(second) || (RESERVED.has(first) && list !== null)) return NOT_FOUND;
+  if (third === undefined) return { kind: "addSlash", path: `/${first}/${second}/` };
+  if (list === null) return lookupRoute(second, segments.slice(2).join("/"));
+  return messageRoute(list, midFromParam(second), segments.slice(2));
+}
+
+function listRoot(list: string | null, query: URLSearchParams, method: string): Route {
+  const q = query.get("q");
+  if (q !== null && q.trim() !== "") {
+    const x = query.get("x");
+    if (method === "POST") return x === "m" ? { kind: "search", list, output: "mbox" } : { kind: "methodNotAllowed", allow: "GET, HEAD" };
+    return { kind: "search", list, output: x === "A" ? "atom" : "html" };
+  }
+  if (list === null) return { kind: "redirectHome" };
+  return { kind: "threads", list, before: query.get("t"), after: query.get("a") };
+}
+
+// Everything under /<list>/<mid>/.
+function messageRoute(list: string, mid: string, rest: string[]): Route {
+  const [file = "", extra] = rest;
+  if (rest.length === 1) {
+    if (file === "") return { kind: "message", list, mid };
+    if (file === "raw") return { kind: "raw", list, mid };
+    if (file === "t.mbox.gz") return { kind: "threadMbox", list, mid };
+    if (file === "t.atom") return { kind: "threadAtom", list, mid };
+    const attachment = ATTACHMENT.exec(file);
+    if (attachment) return { kind: "attachment", list, mid, position: Number(attachment[1]) };
+    return NOT_FOUND;
+  }
+  if (rest.length === 2 && extra === "" && (file === "T" || file === "t")) return { kind: "thread", list, mid, nested: file === "t" };
+  return NOT_FOUND;
+}
+
+function lookupRoute(rawMid: string | undefined, rest: string | null): Route {
+  if (rawMid === undefined || rawMid === "" || rest === null) return NOT_FOUND;
+  return { kind: "lookup", mid: midFromParam(rawMid), rest };
+}

@@ -1,0 +1,51 @@
+// The machine forms of search: GET ?q=…&x=A (Atom) and POST ?q=…&x=m[&t=1]
+// (gzipped mboxrd, what `lei q -I <url>` and `b4 am -c` send, empty body).
+// Errors are text/plain: 400 malformed query, 404 no hits (lei reads it as
+// "nothing found"), 413 over the download cap.
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
+import { midToUrl } from "../mid";
+import { readSearchRequest, searchHref, searchMbox, searchMessages } from "../search";
+import type { RequestContext } from "./context";
+import { bodyEtag } from "./page-cache";
+import { text, type Reply } from "./respond";
+
+export async function searchAtom(ctx: RequestContext, list: string | null): Promise<Reply> {
+  const req = readSearchRequest(ctx.query);
+  if (req === null) return text(400, "Missing search query (?q=)\n");
+  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order });
+  if (result.error !== undefined) return text(400, `Bad query: ${result.error}\n`);
+  const origin = ctx.origin;
+  const xml = renderAtom({
+    id: `${origin}${searchHref(list, { q: req.q, view: "atom", order: req.order })}`,
+    title: `${req.q} - search results - ${list ?? "all lists"}`,
+    selfUrl: `${origin}${searchHref(list, { q: req.q, view: "atom", order: req.order, offset: req.offset })}`,
+    alternateUrl: `${origin}${searchHref(list, { q: req.q, order: req.order, offset: req.offset })}`,
+    updated: result.hits.reduce<Date>((max, h) => (h.date > max ? h.date : max), new Date(0)),
+    entries: result.hits.map((hit) => ({
+      id: atomEntryId(hit.mid),
+      title: hit.subject || "(no subject)",
+      url: `${origin}/${encodeURIComponent(hit.list)}/${midToUrl(hit.mid)}/`,
+      updated: hit.date,
+      authorName: hit.fromName || hit.fromAddr,
+      authorEmail: hit.fromAddr,
+      summary: hit.snippet.map((s) => s.text).join(""),
+    })),
+  });
+  return { status: 200, type: ATOM_CONTENT_TYPE, body: xml, validators: { etag: bodyEtag(xml), lastModified: null } };
+}
+
+export async function searchDownload(ctx: RequestContext, list: string | null): Promise<Reply> {
+  const q = ctx.query.get("q") ?? "";
+  if (q.trim() === "") return text(400, "Missing search query (?q=)\n");
+  const result = await searchMbox({ list, q, threads: ctx.query.get("t") === "1" });
+  if (!result.ok) return text(result.status, result.status === 400 ? `Bad query: ${result.message}\n` : result.message);
+  const file = `${(list ?? "all").replace(/[^A-Za-z0-9._-]/g, "_")}-search.mbox.gz`;
+  return {
+    status: 200,
+    type: "application/gzip",
+    headers: { "Content-Disposition": `attachment; filename="${file}"`, "X-Message-Count": String(result.messages), "Cache-Control": "no-store" },
+    body: Readable.fromWeb(result.body as unknown as WebReadableStream<Uint8Array>),
+  };
+}

@@ -1,0 +1,58 @@
+// npm start: the archive's web server. The primary process forks WORKERS
+// processes (default: one per core) that share the port; each has its own
+// read connection and page cache. A worker that dies is replaced. Ingest
+// writes beside them (SQLite WAL).
+import cluster from "node:cluster";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { databaseFile } from "../lib/db-path";
+import { ensureSchema } from "../lib/ensure-schema";
+import { readOriginConfig } from "../lib/web/origin";
+import { cacheMegabytes } from "../lib/web/page-cache";
+import { createArchiveServer } from "../lib/web/server";
+import { loadStylesheet } from "../lib/web/stylesheet";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST || undefined;
+const workers = Math.max(1, Number(process.env.WORKERS) || os.availableParallelism());
+// A worker that keeps dying right after start (a broken DB) must not spin.
+const RESTART_DELAY_MS = 1000;
+
+if (cluster.isPrimary) {
+  const origin = readOriginConfig(); // a malformed ARCHIVE_URL stops the start here
+  const dbFile = databaseFile();
+  ensureSchema(dbFile, ROOT);
+  console.log(
+    `archive: serving ${dbFile} on http://${host ?? "0.0.0.0"}:${port}/ with ${workers} worker${workers === 1 ? "" : "s"}` +
+      `${origin.archiveUrl ? `, public URL ${origin.archiveUrl}` : ""}${origin.trustProxy ? ", trusting X-Forwarded-*" : ""}`,
+  );
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`archive: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(() => cluster.fork(), RESTART_DELAY_MS);
+  });
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    setTimeout(() => process.exit(0), 3000).unref();
+    cluster.on("exit", () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+} else {
+  const { server } = createArchiveServer({
+    dbFile: databaseFile(),
+    cacheBytes: cacheMegabytes() * 1024 * 1024,
+    origin: readOriginConfig(),
+    stylesheet: loadStylesheet(ROOT),
+    onError: (err, req) => console.error(`archive: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`),
+  });
+  server.listen(port, host);
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+}

@@ -1,4 +1,4 @@
-// The archive's own types, returned by lib/queries.ts to pages and route
+// The archive's own types, returned by the store (lib/store/) to pages and route
 // handlers: never Prisma rows or mailparser objects.
 
 export interface ListSummary {

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { linkify, renderBody, SEGMENT_CLASS, type Block, type Segment, type SegmentKind } from "../lib/render";
-import { MessageBody } from "../app/_components/message-body";
+import { MessageBody } from "../app/_ui/message-body";
 
 const joined = (blocks: Block[]): string => blocks.map((b) => b.segments.map((s) => s.text).join("")).join("");
 const segments = (text: string): Segment[] => renderBody(text).flatMap((b) => b.segments);

@@ -22,12 +22,14 @@ const MAX_ENTRY_SHARE = 8;
 
 export class PageCache {
   private readonly lru: LRUCache<string, CachedBody>;
+  private readonly maxEntryBytes: number;
 
   constructor(maxBytes: number) {
+    this.maxEntryBytes = Math.max(Math.floor(maxBytes / MAX_ENTRY_SHARE), 1);
     this.lru = new LRUCache<string, CachedBody>({
       maxSize: Math.max(maxBytes, 1024),
-      maxEntrySize: Math.max(Math.floor(maxBytes / MAX_ENTRY_SHARE), 1),
-      sizeCalculation: (entry, key) => entry.body.length + (entry.gzip?.length ?? 0) + key.length + 200,
+      maxEntrySize: this.maxEntryBytes,
+      sizeCalculation: entrySize,
     });
   }
 
@@ -42,14 +44,16 @@ export class PageCache {
     return entry;
   }
 
-  /** The gzipped body, compressed once and kept with the entry. */
+  /** The gzipped body, compressed once and kept with the entry when both still fit. */
   gzipOf(key: string, entry: CachedBody): Buffer {
-    if (!entry.gzip) {
-      entry.gzip = gzipSync(entry.body, { level: 6 });
-      // Re-set so the entry's size counts the compressed copy too.
-      if (this.lru.has(key)) this.lru.set(key, entry);
-    }
-    return entry.gzip;
+    if (entry.gzip) return entry.gzip;
+    const current = this.lru.peek(key);
+    if (current?.gzip && current.body === entry.body) return current.gzip;
+    const gzip = gzipSync(entry.body, { level: 6 });
+    // A new object, so the cache recounts the entry's size with the gzip in it.
+    const withGzip: CachedBody = { ...entry, gzip };
+    if (this.lru.peek(key) === entry && entrySize(withGzip, key) <= this.maxEntryBytes) this.lru.set(key, withGzip);
+    return gzip;
   }
 
   get bytes(): number {
@@ -61,11 +65,16 @@ export class PageCache {
   }
 }
 
+function entrySize(entry: CachedBody, key: string): number {
+  return entry.body.length + (entry.gzip?.length ?? 0) + key.length + 200;
+}
+
 export function bodyEtag(body: Buffer | string): string {
   return `"${createHash("sha1").update(body).digest("base64url")}"`;
 }
 
 export function cacheMegabytes(env: NodeJS.ProcessEnv = process.env): number {
-  const mb = Number(env.CACHE_MB ?? 128);
+  // An empty CACHE_MB= (as unit files and .env files write it) means the default, not 0.
+  const mb = Number(env.CACHE_MB?.trim() || 128);
   return Number.isFinite(mb) && mb >= 0 ? mb : 128;
 }

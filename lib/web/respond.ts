@@ -64,7 +64,8 @@ export function validatorHeaders(v: Validators): Record<string, string> {
 export function isFresh(headers: IncomingMessage["headers"], v: Validators): boolean {
   const inm = headers["if-none-match"];
   if (inm !== undefined) {
-    return inm.trim() === "*" || inm.split(",").some((tag) => tag.trim().replace(/^W\//, "") === v.etag);
+    // The gzipped body has its own tag (see send); either answers for the resource.
+    return inm.trim() === "*" || inm.split(",").some((tag) => tag.trim().replace(/^W\//, "").replace(/-gz"$/, '"') === v.etag);
   }
   const ims = headers["if-modified-since"];
   if (ims !== undefined && v.lastModified) {
@@ -83,13 +84,16 @@ const MIN_GZIP_BYTES = 1024;
 
 function acceptsGzip(req: IncomingMessage): boolean {
   const ae = req.headers["accept-encoding"];
-  return typeof ae === "string" && /\bgzip\b/.test(ae) && !/\bgzip\s*;\s*q=0(?:\.0*)?\b/.test(ae);
+  return typeof ae === "string" && /\bgzip\b/.test(ae) && !/\bgzip\s*;\s*q=0(?:\.0*)?(?![.\d])/.test(ae);
 }
 
 export async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
   const headers: Record<string, string> = { ...SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP, ...reply.headers };
   if (reply.type) headers["Content-Type"] = reply.type;
   if (reply.validators) Object.assign(headers, validatorHeaders(reply.validators), reply.headers);
+  const compressible = COMPRESSIBLE.test(headers["Content-Type"] ?? "");
+  // A 304 carries the Vary its 200 would (RFC 9110 §15.4.5).
+  if (compressible) headers.Vary = "Accept-Encoding";
   if (reply.status === 200 && reply.validators && isFresh(req.headers, reply.validators)) {
     if (reply.body instanceof Readable) reply.body.destroy();
     res.writeHead(304, stripBodyHeaders(headers));
@@ -99,13 +103,11 @@ export async function send(req: IncomingMessage, res: ServerResponse, reply: Rep
   let body = reply.body ?? null;
   if (typeof body === "string") body = Buffer.from(body);
   if (Buffer.isBuffer(body)) {
-    const type = headers["Content-Type"] ?? "";
-    if (COMPRESSIBLE.test(type) && body.length >= MIN_GZIP_BYTES) {
-      headers.Vary = "Accept-Encoding";
-      if (acceptsGzip(req)) {
-        body = reply.gzip ? reply.gzip() : gzipSync(body, { level: 6 });
-        headers["Content-Encoding"] = "gzip";
-      }
+    if (compressible && body.length >= MIN_GZIP_BYTES && acceptsGzip(req)) {
+      body = reply.gzip ? reply.gzip() : gzipSync(body, { level: 6 });
+      headers["Content-Encoding"] = "gzip";
+      // A strong validator names one representation: the gzipped one gets its own.
+      if (headers.ETag) headers.ETag = headers.ETag.replace(/"$/, '-gz"');
     }
     headers["Content-Length"] = String(body.length);
     res.writeHead(reply.status, headers);

@@ -1,7 +1,7 @@
 // lore's route table: every URL the archive answers is decided here, once,
 // from the method, the raw (still percent-encoded) path and the query, the way
 // public-inbox's WWW.pm dispatches. Nothing else in the app splits paths.
-import { midFromParam } from "../mid";
+import { midFromParam, midToUrl } from "../mid";
 
 export type SearchOutput = "html" | "atom" | "mbox";
 
@@ -33,10 +33,9 @@ export type Route =
   | { kind: "methodNotAllowed"; allow: string }
   | { kind: "notFound" };
 
-// Second segments that are lore's per-list files, never Message-IDs.
-const LIST_FILES = new Set(["new.atom", "new.html", "_", "favicon.ico", "robots.txt"]);
-// First segments that are not list names.
-const RESERVED = new Set(["r", "_", "all", "favicon.ico", "robots.txt"]);
+// Second segments that, without a slash after them, are per-list files and not
+// Message-IDs ("/<list>/new.atom/" is the page of a message with that id).
+const LIST_FILES = new Set(["new.html", "_", "favicon.ico", "robots.txt"]);
 const ATTACHMENT = /^(\d{1,4})-/;
 const STYLESHEET = /^style\.[0-9a-f]{8,64}\.css$/;
 
@@ -59,23 +58,28 @@ function matchPath(segments: string[], query: URLSearchParams, method: string): 
   if (first === "") return segments.length === 1 ? { kind: "lists" } : NOT_FOUND;
   if (first === "_") return segments.length === 2 && STYLESHEET.test(second!) ? { kind: "stylesheet", file: second! } : NOT_FOUND;
   if (first === "r") return lookupRoute(second, third === undefined || (third === "" && fourth === undefined) ? "" : null);
+  const looksLikeMid = first.includes("@") || first.includes("%40");
   if (second === undefined) {
-    // A bare /<mid>: lore's shortest permalink.
-    return first.includes("@") || first.includes("%40") ? lookupRoute(first, "") : NOT_FOUND;
+    // A bare /<mid>: lore's shortest permalink; otherwise a list missing its slash.
+    if (looksLikeMid) return lookupRoute(first, "");
+    return first === "favicon.ico" || first === "robots.txt" ? NOT_FOUND : { kind: "addSlash", path: `/${first}/` };
   }
+  // public-inbox retries /<mid>/ as /<mid> ("maybe some users will assume it").
+  if (looksLikeMid && second === "" && third === undefined && first !== "all") return lookupRoute(first, "");
   const list = first === "all" ? null : midFromParam(first);
   if (second === "") {
     if (third !== undefined) return NOT_FOUND;
     return listRoot(list, query, method);
   }
-  if (second === "_") {
-    return third === "text" && fourth === "help" && (more.length === 0 || (more.length === 1 && more[0] === ""))
-      ? { kind: "help", list }
-      : NOT_FOUND;
+  if (second === "_" && third === "text" && fourth === "help" && (more.length === 0 || (more.length === 1 && more[0] === ""))) {
+    return { kind: "help", list };
   }
-  if (second === "new.atom" && third === undefined) return list === null ? NOT_FOUND : { kind: "listAtom", list };
-  if (LIST_FILES.has(second) || (RESERVED.has(first) && list !== null)) return NOT_FOUND;
-  if (third === undefined) return { kind: "addSlash", path: `/${first}/${second}/` };
+  if (third === undefined) {
+    // lore's per-list files; any other name is a Message-ID missing its slash.
+    if (second === "new.atom") return list === null ? NOT_FOUND : { kind: "listAtom", list };
+    if (LIST_FILES.has(second)) return NOT_FOUND;
+    return { kind: "addSlash", path: `/${first}/${second}/` };
+  }
   if (list === null) return lookupRoute(second, segments.slice(2).join("/"));
   return messageRoute(list, midFromParam(second), segments.slice(2));
 }
@@ -94,6 +98,11 @@ function listRoot(list: string | null, query: URLSearchParams, method: string): 
 // Everything under /<list>/<mid>/.
 function messageRoute(list: string, mid: string, rest: string[]): Route {
   const [file = "", extra] = rest;
+  if (file === "T" || file === "t") {
+    if (rest.length === 2 && extra === "") return { kind: "thread", list, mid, nested: file === "t" };
+    // public-inbox: "in case people leave off the trailing slash".
+    if (rest.length === 1) return { kind: "addSlash", path: `/${midToUrl(list)}/${midToUrl(mid)}/${file}/` };
+  }
   if (rest.length === 1) {
     if (file === "") return { kind: "message", list, mid };
     if (file === "raw") return { kind: "raw", list, mid };
@@ -103,7 +112,6 @@ function messageRoute(list: string, mid: string, rest: string[]): Route {
     if (attachment) return { kind: "attachment", list, mid, position: Number(attachment[1]) };
     return NOT_FOUND;
   }
-  if (rest.length === 2 && extra === "" && (file === "T" || file === "t")) return { kind: "thread", list, mid, nested: file === "t" };
   return NOT_FOUND;
 }
 

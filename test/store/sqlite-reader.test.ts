@@ -6,14 +6,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ensureSchema } from "../lib/ensure-schema";
-import { ingest } from "../lib/ingest";
-import { formatMboxrd } from "../lib/mbox";
+import { parseCursor } from "../../lib/cursor";
+import { ensureSchema } from "../../lib/ensure-schema";
+import { ingest } from "../../lib/ingest";
+import { formatMboxrd } from "../../lib/mbox";
+import { SqliteReader } from "../../lib/store/sqlite/reader";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "queries-test-"));
 const dbFile = path.join(dir, "archive.db");
-let queries: typeof import("../lib/queries");
+let reader: SqliteReader;
 
 function mail(i: number, date: Date): Buffer {
   return Buffer.from(`Message-ID: <t${i}@x>\nFrom: A <a@x>\nSubject: thread ${i}\nDate: ${date.toUTCString()}\n\nbody\n`);
@@ -31,25 +33,22 @@ before(async () => {
   fs.writeFileSync(file, Buffer.concat(raws.map(formatMboxrd)));
   ensureSchema(dbFile, root);
   await ingest({ dbFile, list: { name: "many" }, sources: [file] });
-  process.env.DATABASE_URL = `file:${dbFile}`;
-  queries = await import("../lib/queries");
+  reader = new SqliteReader(dbFile);
 });
 
 after(async () => {
-  const { prisma } = await import("../lib/db");
-  await prisma.$disconnect();
+  reader.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("older pages cover every thread once, newest first, without splitting a second", async () => {
-  const list = (await queries.getList("many"))!;
-  const { parseCursor } = await import("../lib/cursor");
+  const list = (reader.getList("many"))!;
   const pages: string[][] = [];
-  let page = await queries.listRecentThreads(list.id);
+  let page = reader.listRecentThreads(list.id);
   pages.push(page.threads.map((t) => t.rootMid));
   assert.equal(page.newerCursor, null);
   while (page.olderCursor) {
-    page = await queries.listRecentThreads(list.id, { before: parseCursor(page.olderCursor) });
+    page = reader.listRecentThreads(list.id, { before: parseCursor(page.olderCursor) });
     pages.push(page.threads.map((t) => t.rootMid));
   }
   const all = pages.flat();
@@ -61,7 +60,7 @@ test("older pages cover every thread once, newest first, without splitting a sec
   // Walk back from the last page with the newer links: the same pages.
   const back: string[][] = [page.threads.map((t) => t.rootMid)];
   while (page.newerCursor) {
-    page = await queries.listRecentThreads(list.id, { after: parseCursor(page.newerCursor) });
+    page = reader.listRecentThreads(list.id, { after: parseCursor(page.newerCursor) });
     back.unshift(page.threads.map((t) => t.rootMid));
   }
   // Keyset pages built from the other end may cut elsewhere, but together
@@ -71,7 +70,7 @@ test("older pages cover every thread once, newest first, without splitting a sec
 });
 
 test("listLists reports counts and the last activity", async () => {
-  const [many] = await queries.listLists();
+  const [many] = reader.listLists();
   assert.equal(many?.name, "many");
   assert.equal(many?.messageCount, 450);
   assert.equal(many?.lastDate?.toISOString(), new Date(Date.UTC(2024, 0, 1) + 2_000_000_000 + 450 * 60_000).toISOString());

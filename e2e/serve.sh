@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Playwright's web server: a fresh DB built by the real ingest CLI from the
-# committed fixtures, then the production build on the given port.
+# committed fixtures, then the production server (npm start) on the given port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-3100}"
 export DATABASE_URL="file:./data/e2e-${port}.db"
-export NEXT_DIST_DIR=".next-e2e-${port}"
 rm -f "data/e2e-${port}.db" "data/e2e-${port}.db-wal" "data/e2e-${port}.db-shm"
 npx tsx scripts/ingest.ts --quiet --list linux-integrity --address linux-integrity@vger.kernel.org \
   --description "Linux integrity subsystem (sample)" samples/linux-integrity-sample.mbox.gz
@@ -13,7 +12,4 @@ for mbox in e2e/fixtures/*.mbox; do
   [ -e "$mbox" ] || continue
   npx tsx scripts/ingest.ts --quiet --list "$(basename "$mbox" .mbox)" "$mbox"
 done
-npx next build >/dev/null
-# No -H/--hostname: with it, Next 16.4 drops the 404 status that proxy.ts
-# sets on its rewrites to the missing-page route (verified side by side).
-exec npx next start -p "$port"
+PORT="$port" HOST=127.0.0.1 exec npx tsx scripts/serve.ts

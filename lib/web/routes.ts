@@ -22,8 +22,9 @@ export type Route =
   | { kind: "attachment"; list: string; mid: string; position: number }
   /** `/<list>/_/text/help/` (and `/all/…`): the search help as text. */
   | { kind: "help"; list: string | null }
-  /** The archive's stylesheet, `/_/style.<hash>.css`. */
+  /** The archive's stylesheet, `/_/style.<hash>.css`, and icon, `/_/icon.svg`. */
   | { kind: "stylesheet"; file: string }
+  | { kind: "icon" }
   /** `/<list>/<mid>` without its slash: 301 to the same path plus `/` (b4 reads this Location). */
   | { kind: "addSlash"; path: string }
   /** `/r/<mid>`, `/all/<mid>/<rest>`, `/<mid>`: find the list holding the message, then go there. */
@@ -56,7 +57,11 @@ export function routeRequest(method: string, rawPath: string, query: URLSearchPa
 function matchPath(segments: string[], query: URLSearchParams, method: string): Route {
   const [first = "", second, third, fourth, ...more] = segments;
   if (first === "") return segments.length === 1 ? { kind: "lists" } : NOT_FOUND;
-  if (first === "_") return segments.length === 2 && STYLESHEET.test(second!) ? { kind: "stylesheet", file: second! } : NOT_FOUND;
+  if (first === "_") {
+    if (segments.length !== 2) return NOT_FOUND;
+    if (second === "icon.svg") return { kind: "icon" };
+    return STYLESHEET.test(second!) ? { kind: "stylesheet", file: second! } : NOT_FOUND;
+  }
   if (first === "r") return lookupRoute(second, third === undefined || (third === "" && fourth === undefined) ? "" : null);
   const looksLikeMid = first.includes("@") || first.includes("%40");
   if (second === undefined) {

@@ -86,6 +86,8 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
         return searchHelp(route.list);
       case "stylesheet":
         return stylesheetReply(options.stylesheet, route.file);
+      case "icon":
+        return { status: 200, type: "image/svg+xml", body: options.stylesheet.icon, headers: { "Cache-Control": "public, max-age=86400" } };
       case "addSlash":
         return redirect(ctx, 301, `${route.path}${ctx.search}`);
       case "lookup":

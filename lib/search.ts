@@ -14,7 +14,8 @@
 // - downloads (x=m) are capped in messages and bytes, and stream in batches.
 import { pipeline, Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-import { prisma } from "./db";
+import Database from "better-sqlite3";
+import { databaseFile } from "./db-path";
 import { formatMboxrd } from "./mbox";
 import { compileQuery } from "./query-compile";
 import { parseQuery, QueryError, type Field, type QueryNode } from "./query-parse";
@@ -22,6 +23,20 @@ import { makeSnippet, markTerms, type SnippetSegment } from "./snippet";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 
 export type { SnippetSegment } from "./snippet";
+
+let defaultConnection: Database.Database | null = null;
+
+/** The web server passes its worker's read connection; tools and tests get one on DATABASE_URL. */
+function connectionOf(db: Database.Database | undefined): Database.Database {
+  if (db) return db;
+  defaultConnection ??= new Database(databaseFile(), { readonly: true, fileMustExist: true });
+  return defaultConnection;
+}
+
+// Prepared per call: the SQL differs with every query; preparing costs microseconds.
+async function rawQuery<T = unknown[]>(db: Database.Database, sql: string, ...params: SqlParam[]): Promise<T> {
+  return db.prepare(sql).all(...params) as T;
+}
 
 export const SEARCH_LIMITS = {
   pageSize: 50,
@@ -80,6 +95,8 @@ export interface SearchOptions {
   order?: SearchOrder;
   /** The clock for relative dates (d:2.weeks.ago..). */
   now?: Date;
+  /** The read connection (default: one on DATABASE_URL). */
+  db?: Database.Database;
 }
 
 type SqlParam = string | number;
@@ -197,6 +214,7 @@ function clampInt(value: number | undefined, min: number, max: number, dflt: num
 }
 
 export async function searchMessages(options: SearchOptions): Promise<SearchResult> {
+  const db = connectionOf(options.db);
   const limit = clampInt(options.limit, 1, SEARCH_LIMITS.maxPageSize, SEARCH_LIMITS.pageSize);
   const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
   const requested = options.order ?? "date";
@@ -227,14 +245,16 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
       order === "relevance"
         ? // Ranks the newest countCap hits (all of them below the cap). The LEFT
           // JOIN keeps hits that matched without a positive word (d:… OR foo).
-          await prisma.$queryRawUnsafe<{ id: number | bigint; total: number | bigint }[]>(
+          await rawQuery<{ id: number | bigint; total: number | bigint }[]>(
+        db,
             `WITH ${h},
                   r AS MATERIALIZED (SELECT rowid AS id, ${BM25} AS score FROM message_fts WHERE message_fts MATCH ?)
              SELECT h.id AS id, (SELECT count(*) FROM h) AS total FROM h LEFT JOIN r ON r.id = h.id
              ORDER BY r.score IS NULL, r.score, h.date DESC, h.id DESC LIMIT ? OFFSET ?`,
             ...from.params, cap, plan.rankMatch ?? "", limit, offset,
           )
-        : await prisma.$queryRawUnsafe<{ id: number | bigint; total: number | bigint }[]>(
+        : await rawQuery<{ id: number | bigint; total: number | bigint }[]>(
+        db,
             `WITH ${h} SELECT id, (SELECT count(*) FROM h) AS total FROM h ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`,
             ...from.params, cap, limit, offset,
           );
@@ -242,14 +262,15 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
     let total = Number(rows[0]?.total ?? 0);
     if (rows.length === 0 && offset > 0) {
       // Past the last page: no row carries the total.
-      const counted = await prisma.$queryRawUnsafe<{ n: number | bigint }[]>(
+      const counted = await rawQuery<{ n: number | bigint }[]>(
+        db,
         `SELECT count(*) AS n FROM (SELECT 1 ${from.sql} LIMIT ?)`,
         ...from.params,
         cap,
       );
       total = Number(counted[0]?.n ?? 0);
     }
-    const hits = await loadHits(ids, plan);
+    const hits = await loadHits(db, ids, plan);
     return {
       hits,
       total: Math.min(total, SEARCH_LIMITS.countCap),
@@ -272,7 +293,8 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
  * malformed query or an offset past the paging limit "has hits" here: its
  * page explains the error.
  */
-export async function hasSearchHits(options: { list: string | null; q: string; offset?: number; now?: Date }): Promise<boolean> {
+export async function hasSearchHits(options: { list: string | null; q: string; offset?: number; now?: Date; db?: Database.Database }): Promise<boolean> {
+  const db = connectionOf(options.db);
   let plan: SearchPlan;
   try {
     plan = planSearch(options.q, options.now);
@@ -285,7 +307,7 @@ export async function hasSearchHits(options: { list: string | null; q: string; o
   if (offset >= SEARCH_LIMITS.countCap) return true;
   const from = hitsFrom(plan, options.list);
   try {
-    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`, ...from.params, offset);
+    const rows = await rawQuery<unknown[]>(db, `SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`, ...from.params, offset);
     return rows.length > 0;
   } catch (err) {
     if (isFtsError(err)) return true;
@@ -310,10 +332,11 @@ interface HitRow {
   body: string;
 }
 
-async function loadHits(ids: number[], plan: SearchPlan): Promise<SearchHit[]> {
+async function loadHits(db: Database.Database, ids: number[], plan: SearchPlan): Promise<SearchHit[]> {
   if (ids.length === 0) return [];
   // bodyText comes before raw in the row, so this never reads the raw mail.
-  const rows = await prisma.$queryRawUnsafe<HitRow[]>(
+  const rows = await rawQuery<HitRow[]>(
+        db,
     `SELECT m.id AS id, m.messageId AS mid, m.subject AS subject, m.fromName AS fromName, m.fromAddr AS fromAddr,
             m.date AS date, m.threadId AS threadId, t.subject AS threadSubject, l.name AS list,
             substr(m.bodyText, 1, ${SEARCH_LIMITS.snippetSource}) AS body
@@ -377,7 +400,9 @@ export async function searchMbox(options: {
   q: string;
   threads: boolean;
   now?: Date;
+  db?: Database.Database;
 }): Promise<MboxResult> {
+  const db = connectionOf(options.db);
   let plan: SearchPlan;
   try {
     plan = planSearch(options.q, options.now);
@@ -392,7 +417,8 @@ export async function searchMbox(options: {
     // length(raw) comes from the record header; reading `size` (stored after
     // raw) would walk every message's overflow pages.
     rows = options.threads
-      ? await prisma.$queryRawUnsafe(
+      ? await rawQuery(
+        db,
           `SELECT m.id AS id, length(m.raw) AS bytes FROM "Message" m
             WHERE m.threadId IN (SELECT m.threadId ${from.sql} LIMIT ?)
             ORDER BY m.date, m.id LIMIT ?`,
@@ -400,7 +426,8 @@ export async function searchMbox(options: {
           cap + 1,
           cap + 1,
         )
-      : await prisma.$queryRawUnsafe(
+      : await rawQuery(
+        db,
           `SELECT m.id AS id, length(m.raw) AS bytes ${from.sql} ${dateOrder(plan, "ASC")} LIMIT ?`,
           ...from.params,
           cap + 1,
@@ -425,14 +452,15 @@ export async function searchMbox(options: {
       message: `The ${rows.length} matching messages hold ${Math.ceil(bytes / 1048576)} MB, more than the ${SEARCH_LIMITS.mboxMaxBytes / 1048576} MB a download may; narrow the query.\n`,
     };
   }
-  return { ok: true, messages: rows.length, bytes, body: mboxStream(rows.map((r) => Number(r.id))) };
+  return { ok: true, messages: rows.length, bytes, body: mboxStream(db, rows.map((r) => Number(r.id))) };
 }
 
-function mboxStream(ids: number[]): ReadableStream<Uint8Array> {
+function mboxStream(db: Database.Database, ids: number[]): ReadableStream<Uint8Array> {
   async function* messages(): AsyncGenerator<Buffer> {
     for (let i = 0; i < ids.length; i += MBOX_BATCH) {
       const batch = ids.slice(i, i + MBOX_BATCH);
-      const rows = await prisma.$queryRawUnsafe<{ id: number | bigint; raw: Uint8Array }[]>(
+      const rows = await rawQuery<{ id: number | bigint; raw: Uint8Array }[]>(
+        db,
         `SELECT id, raw FROM "Message" WHERE id IN (${batch.map(() => "?").join(", ")})`,
         ...batch,
       );

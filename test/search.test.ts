@@ -37,8 +37,6 @@ before(async () => {
 });
 
 after(async () => {
-  const { prisma } = await import("../lib/db");
-  await prisma.$disconnect();
   fs.rmSync(TMP, { recursive: true, force: true });
 });
 

@@ -129,7 +129,7 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   const key = `search:${listState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
   const cached = ctx.cache.get(key);
   if (cached) return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
-  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order });
+  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
   const scope = list ?? "all lists";
   if (result.error === undefined && result.hits.length === 0) {
     return html(opts, 404, `${req.q} - search ${scope}`, <NoResults list={list} query={req.q} />, true);

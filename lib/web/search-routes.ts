@@ -14,7 +14,7 @@ import { text, type Reply } from "./respond";
 export async function searchAtom(ctx: RequestContext, list: string | null): Promise<Reply> {
   const req = readSearchRequest(ctx.query);
   if (req === null) return text(400, "Missing search query (?q=)\n");
-  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order });
+  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
   if (result.error !== undefined) return text(400, `Bad query: ${result.error}\n`);
   const origin = ctx.origin;
   const xml = renderAtom({
@@ -39,7 +39,7 @@ export async function searchAtom(ctx: RequestContext, list: string | null): Prom
 export async function searchDownload(ctx: RequestContext, list: string | null): Promise<Reply> {
   const q = ctx.query.get("q") ?? "";
   if (q.trim() === "") return text(400, "Missing search query (?q=)\n");
-  const result = await searchMbox({ list, q, threads: ctx.query.get("t") === "1" });
+  const result = await searchMbox({ list, q, threads: ctx.query.get("t") === "1", db: ctx.store.connection });
   if (!result.ok) return text(result.status, result.status === 400 ? `Bad query: ${result.message}\n` : result.message);
   const file = `${(list ?? "all").replace(/[^A-Za-z0-9._-]/g, "_")}-search.mbox.gz`;
   return {

@@ -143,6 +143,11 @@ export class SqliteReader {
     return list.id;
   }
 
+  /** The connection itself, for search (lib/search.ts), which builds its SQL per query. */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   close(): void {
     this.db.close();
   }

@@ -1,0 +1,148 @@
+// The archive server end to end over a real ingested DB (tiny-list.mbox):
+// absolute redirects from the public origin, one cache entry per thread view,
+// new mail showing on the next request, 404s never kept, validators that
+// change whenever the body does.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { ensureSchema } from "../../lib/ensure-schema";
+import { ingest } from "../../lib/ingest";
+import { formatMboxrd } from "../../lib/mbox";
+import { startArchiveServer, type RunningServer } from "../support/archive-server";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "server-test-"));
+const dbFile = path.join(dir, "archive.db");
+const LIST = "tiny";
+let archive: RunningServer;
+
+function mail(mid: string, parent: string | null, date: string, subject: string): Buffer {
+  return Buffer.from(
+    `From: Late Sender <late@example.org>\nSubject: ${subject}\nDate: ${date}\nMessage-ID: <${mid}>\n` +
+      `${parent ? `In-Reply-To: <${parent}>\n` : ""}\nA message that arrives later.\n`,
+  );
+}
+
+async function ingestMail(...raws: Buffer[]): Promise<void> {
+  const file = path.join(dir, `more-${Date.now()}-${Math.random()}.mbox`);
+  fs.writeFileSync(file, Buffer.concat(raws.map(formatMboxrd)));
+  await ingest({ dbFile, list: { name: LIST }, sources: [file] });
+}
+
+/** A raw request: no redirect followed, headers as sent. */
+function get(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+before(async () => {
+  ensureSchema(dbFile, root);
+  await ingest({ dbFile, list: { name: LIST }, sources: [path.join(root, "test/fixtures/mbox/tiny-list.mbox")] });
+  archive = await startArchiveServer(dbFile);
+});
+
+after(async () => {
+  await archive.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("redirects are absolute, from the Host the client sent", async () => {
+  const slash = await get(`${archive.base}/${LIST}/a1@example.org`, { Host: "lore.example.org" }, "HEAD");
+  assert.equal(slash.status, 301);
+  assert.equal(slash.headers.location, "http://lore.example.org/tiny/a1@example.org/");
+  const lookup = await get(`${archive.base}/r/a1@example.org`);
+  assert.equal(lookup.status, 302);
+  assert.equal(lookup.headers.location, `${archive.base}/tiny/a1@example.org/`);
+  // Forwarded headers are not trusted unless configured.
+  const forwarded = await get(`${archive.base}/all/a1@example.org/raw`, { "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https" });
+  assert.equal(forwarded.headers.location, `${archive.base}/tiny/a1@example.org/raw`);
+});
+
+test("ARCHIVE_URL and trusted proxy headers name the origin of redirects and Atom links", async () => {
+  const configured = await startArchiveServer(dbFile, { origin: { archiveUrl: "https://lists.example.org", trustProxy: false } });
+  const proxied = await startArchiveServer(dbFile, { origin: { archiveUrl: null, trustProxy: true } });
+  try {
+    assert.equal((await get(`${configured.base}/tiny/a1@example.org`)).headers.location, "https://lists.example.org/tiny/a1@example.org/");
+    const atom = await get(`${configured.base}/tiny/new.atom`);
+    assert.match(atom.body, /<link[^>]+href="https:\/\/lists\.example\.org\/tiny\//);
+    assert.doesNotMatch(atom.body, /127\.0\.0\.1|localhost/);
+    const viaProxy = await get(`${proxied.base}/tiny/a1@example.org`, { "X-Forwarded-Host": "lore.example.org", "X-Forwarded-Proto": "https" });
+    assert.equal(viaProxy.headers.location, "https://lore.example.org/tiny/a1@example.org/");
+  } finally {
+    await configured.close();
+    await proxied.close();
+  }
+});
+
+test("every message's /T/ shares one cache entry; a new reply shows on the next request", async () => {
+  const first = await get(`${archive.base}/${LIST}/a1@example.org/T/`);
+  assert.equal(first.status, 200);
+  const entries = archive.cache.entries;
+  for (const mid of ["a0@example.org", "a2@example.org", "a4@example.org", "a5@example.com"]) {
+    const page = await get(`${archive.base}/${LIST}/${mid}/T/`);
+    assert.equal(page.body, first.body, `${mid}: the same thread page`);
+    assert.equal(page.headers.etag, first.headers.etag);
+  }
+  assert.equal(archive.cache.entries, entries, "no entry per message");
+  assert.doesNotMatch(first.body, /late-reply@example\.org/);
+
+  await ingestMail(mail("late-reply@example.org", "a2@example.org", "Sat, 02 Mar 2024 10:00:00 +0000", "Re: [PATCH 2/2] late"));
+  const after = await get(`${archive.base}/${LIST}/a1@example.org/T/`, { "If-None-Match": first.headers.etag! });
+  assert.equal(after.status, 200, "the old validator no longer matches");
+  assert.match(after.body, /late-reply@example\.org/);
+  assert.notEqual(after.headers.etag, first.headers.etag);
+  const again = await get(`${archive.base}/${LIST}/a1@example.org/T/`, { "If-None-Match": after.headers.etag! });
+  assert.equal(again.status, 304);
+});
+
+test("404s are never cached and carry no validator", async () => {
+  const before = archive.cache.entries;
+  for (const url of [`/${LIST}/nope@example.org/`, `/${LIST}/nope@example.org/T/`, "/no-such-list/", "/_/threads/tiny", "/_/missing/page", `/${LIST}/?q=zzqqxxnothing`]) {
+    const res = await get(`${archive.base}${url}`);
+    assert.equal(res.status, 404, url);
+    assert.equal(res.headers.etag, undefined, url);
+    assert.match(res.headers["content-type"] ?? "", /^text\/html/, url);
+  }
+  assert.equal(archive.cache.entries, before);
+});
+
+test("new.atom's validator changes when a late message dated inside the newest entries changes the feed", async () => {
+  const feed = await get(`${archive.base}/${LIST}/new.atom`);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers["cache-control"] ?? "", /max-age/);
+  // Dated among the existing messages, not after them: the newest id is unchanged.
+  await ingestMail(mail("backdated@example.org", null, "Sat, 02 Mar 2024 09:30:00 +0000", "backdated"));
+  const after = await get(`${archive.base}/${LIST}/new.atom`, { "If-None-Match": feed.headers.etag! });
+  assert.equal(after.status, 200);
+  assert.match(after.body, /backdated@example\.org/);
+});
+
+test("every 200 carries a strong ETag, Last-Modified or Cache-Control", async () => {
+  for (const url of ["/", `/${LIST}/`, `/${LIST}/a1@example.org/`, `/${LIST}/a1@example.org/t/`, `/${LIST}/a1@example.org/raw`,
+    `/${LIST}/a1@example.org/t.mbox.gz`, `/${LIST}/a1@example.org/t.atom`, `/${LIST}/?q=widget`, `/${LIST}/_/text/help/`]) {
+    const res = await get(`${archive.base}${url}`);
+    assert.equal(res.status, 200, url);
+    assert.match(res.headers.etag ?? "", /^"[^"]+"$/, `${url}: strong ETag`);
+    assert.match(res.headers["cache-control"] ?? "", /max-age=\d+/, url);
+    const revalidated = await get(`${archive.base}${url}`, { "If-None-Match": res.headers.etag! });
+    assert.equal(revalidated.status, 304, `${url}: 304`);
+  }
+});
+
+test("pages carry no script and no inline payload", async () => {
+  for (const url of ["/", `/${LIST}/`, `/${LIST}/a1@example.org/`, `/${LIST}/a1@example.org/T/`, `/${LIST}/?q=widget`]) {
+    const res = await get(`${archive.base}${url}`);
+    assert.doesNotMatch(res.body, /<script/i, url);
+    assert.match(String(res.headers["content-security-policy"] ?? ""), /script-src 'none'/, url);
+  }
+});

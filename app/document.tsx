@@ -13,7 +13,7 @@ export function Document({ title, stylesheet, noindex, children }: { title: stri
         <title>{title ? `${title} | ${SITE}` : SITE}</title>
         {noindex ? <meta name="robots" content="noindex" /> : null}
         <link rel="stylesheet" href={stylesheet} />
-        <link rel="icon" href="/_/icon.svg" type="image/svg+xml" />
+        <link rel="icon" href="/_/icon.svg" />
       </head>
       <body>{children}</body>
     </html>

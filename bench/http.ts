@@ -81,6 +81,7 @@ interface Weight {
   bytes: number; // body as sent, uncompressed
   gzBytes: number;
   how: "gzip" | "self" | "body"; // the server gzipped it / we gzipped it (level 6) / the body is gzip already
+  error?: string; // status 0: no answer
 }
 
 interface Side {
@@ -118,10 +119,15 @@ function wrk(url: string, seconds: number): Load {
   };
 }
 
-/** One GET with Accept-Encoding: gzip, as a browser sends it. */
+/**
+ * One GET with Accept-Encoding: gzip, as a browser sends it, on a new
+ * connection: wrk runs synchronously, so a pooled keep-alive socket from the
+ * route before may have been closed by the server (its idle timeout) without
+ * this process noticing, and the GET would meet "socket hang up".
+ */
 function weigh(url: string): Promise<Weight> {
   return new Promise<Weight>((resolve, reject) => {
-    const req = http.get(url, { headers: { "Accept-Encoding": "gzip" } }, (res) => {
+    const req = http.get(url, { agent: false, headers: { "Accept-Encoding": "gzip" } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
@@ -139,7 +145,7 @@ function weigh(url: string): Promise<Weight> {
     });
     req.setTimeout(60_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.on("error", reject);
-  }).catch((): Weight => ({ status: 0, bytes: NaN, gzBytes: NaN, how: "self" })); // status 0: no answer
+  }).catch((err: Error): Weight => ({ status: 0, bytes: NaN, gzBytes: NaN, how: "self", error: `${err.message} (${(err as NodeJS.ErrnoException).code ?? ""})` }));
 }
 
 async function measure(url: string): Promise<Side> {
@@ -288,6 +294,11 @@ for (const { route, peer, ours } of results) {
   ]);
 }
 table(sizeRows);
+for (const { route, peer, ours } of results) {
+  for (const [who, side] of [["peer", peer], ["ours", ours]] as const) {
+    if (side.weight.error) console.log(`  ${route.name}: ${who} did not answer: ${side.weight.error}`);
+  }
+}
 
 console.log("\nissue 9 targets (ours ÷ peer, this run):");
 const targetRows: string[][] = [["route", "target", "measured", "verdict"]];

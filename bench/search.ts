@@ -1,4 +1,4 @@
-// npm run bench:search [-- --rebuild] [--build | --no-build] [--requests N (default 100: with fewer, "p99" is just the maximum)] [--concurrency N]
+// npm run bench:search [-- --rebuild] [--requests N (default 100: with fewer, "p99" is just the maximum)] [--concurrency N]
 //                       [--compare-ingest]   (also time the normal ingest, FTS triggers on)
 //
 // Search latency through the production HTTP server on the full shared corpus:
@@ -11,7 +11,6 @@
 // The DB (data/bench-search.db) is built once and reused: ingest with the FTS
 // triggers off, then one FTS5 'rebuild', so the index's own cost (seconds and
 // bytes) is measured apart from parsing and storing mail.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -22,21 +21,17 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { ensureSchema } from "../lib/ensure-schema";
 import { ingest } from "../lib/ingest";
+import { describeServer, startServer, stopServer } from "./server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CORPUS = path.resolve(ROOT, "../shared/corpus/linux-integrity.mbox.gz");
 const DB_FILE = path.join(ROOT, "data", "bench-search.db");
 const META_FILE = `${DB_FILE}.json`;
 const LIST = "linux-integrity";
-// Its own build folder (next.config.js reads NEXT_DIST_DIR), so a demo or e2e
-// build is never replaced under a running server.
-const DIST_DIR = ".next-bench";
 
 const { values: args } = parseArgs({
   options: {
     rebuild: { type: "boolean", default: false },
-    build: { type: "boolean", default: false },
-    "no-build": { type: "boolean", default: false },
     "compare-ingest": { type: "boolean", default: false },
     requests: { type: "string", default: "100" },
     concurrency: { type: "string", default: "4" },
@@ -142,35 +137,6 @@ async function ensureDb(): Promise<{ meta: BuildMeta; reused: boolean }> {
   return { meta: await buildDb(), reused: false };
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !/\.(ts|tsx|css)$/.test(entry.name)) continue;
-    const full = path.join(entry.parentPath, entry.name);
-    if (full.includes(`${path.sep}generated${path.sep}`)) continue;
-    newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuild(): void {
-  const buildId = path.join(ROOT, DIST_DIR, "BUILD_ID");
-  const built = fs.existsSync(buildId);
-  const stale = built && Math.max(newestSource(path.join(ROOT, "app")), newestSource(path.join(ROOT, "lib")), fs.statSync(path.join(ROOT, "proxy.ts")).mtimeMs) > fs.statSync(buildId).mtimeMs;
-  if (built && !stale && !args.build) return;
-  if (built && args["no-build"]) {
-    console.log(`note: app/ or lib/ changed after the last build in ${DIST_DIR}; measuring the old build (--no-build)`);
-    return;
-  }
-  console.log(`next build into ${DIST_DIR} …`);
-  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: DIST_DIR },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  if (result.status !== 0) throw new Error("next build failed");
-}
-
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -183,39 +149,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${DB_FILE}`, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      await res.arrayBuffer();
-      if (res.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill("SIGTERM");
-  throw new Error("next start did not answer within 60 s");
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 interface Case {
   label: string;
@@ -347,12 +280,12 @@ function row(label: string, values: string[], widths: number[]): string {
 
 async function main(): Promise<void> {
   const { meta, reused } = await ensureDb();
-  ensureBuild();
   const port = await freePort();
-  console.log(`next start on 127.0.0.1:${port}, DATABASE_URL=file:${path.relative(ROOT, DB_FILE)}`);
-  const server = await startServer(port);
+  console.log(`${describeServer()} on 127.0.0.1:${port}, DATABASE_URL=file:${path.relative(ROOT, DB_FILE)}` +
+    `${process.env.CACHE_MB === "0" ? ", page cache off" : " (repeated queries come from the page cache; CACHE_MB=0 measures every search)"}`);
+  const server = await startServer(DB_FILE, port);
   const cleanup = () => {
-    if (server.exitCode === null) server.kill("SIGTERM");
+    if (server.exitCode === null) void stopServer(server);
   };
   process.once("SIGINT", () => {
     cleanup();

@@ -38,47 +38,12 @@ export function openReadOnly(file: string): Database.Database {
 // ---------------------------------------------------------------------------
 // Our server
 
-/** The old Next server's build folder (shared with bench/search.ts), so a demo or e2e build is never replaced under a running server. */
-const NEXT_DIST_DIR = ".next-bench";
 const SERVE_SCRIPT = path.join(ROOT, "scripts", "serve.ts");
-
-function newestSource(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !/\.(ts|tsx|css|js)$/.test(entry.name)) continue;
-    const full = path.join(entry.parentPath, entry.name);
-    if (full.includes(`${path.sep}generated${path.sep}`)) continue;
-    newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * `next build` into .next-bench unless a build newer than app/, lib/ and
- * proxy.ts is there. Only the fallback server (no scripts/serve.ts) needs it.
- */
-export function ensureBuild(): void {
-  const buildId = path.join(ROOT, NEXT_DIST_DIR, "BUILD_ID");
-  const sources = Math.max(
-    newestSource(path.join(ROOT, "app")),
-    newestSource(path.join(ROOT, "lib")),
-    ...["proxy.ts", "next.config.js"].map((f) => (fs.existsSync(path.join(ROOT, f)) ? fs.statSync(path.join(ROOT, f)).mtimeMs : 0)),
-  );
-  if (fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs > sources) return;
-  console.log(`next build into ${NEXT_DIST_DIR} …`);
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_DIST_DIR, NODE_ENV: "production" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-}
 
 /** How startServer will start our server, for the benchmark's header line. */
 export function describeServer(): string {
   if (process.env.BENCH_SERVER_CMD) return `BENCH_SERVER_CMD=${process.env.BENCH_SERVER_CMD}`;
-  if (fs.existsSync(SERVE_SCRIPT)) return `tsx scripts/serve.ts (WORKERS=${serverWorkers()})`;
-  return `next start (old Next server, ${NEXT_DIST_DIR}; no scripts/serve.ts yet)`;
+  return `tsx scripts/serve.ts (WORKERS=${serverWorkers()})`;
 }
 
 function serverWorkers(): string {
@@ -88,9 +53,8 @@ function serverWorkers(): string {
 /**
  * Starts our production server on 127.0.0.1:`port` and resolves once `/`
  * answers 200. What runs, in order of preference:
- *  - `BENCH_SERVER_CMD` (a shell command) if set;
- *  - `tsx scripts/serve.ts` (the node:http server) if it exists;
- *  - otherwise the old `next build` + `next start -p PORT`.
+ *  - `BENCH_SERVER_CMD` (a shell command) if set, to measure another build;
+ *  - otherwise `tsx scripts/serve.ts`, what `npm start` runs.
  * Each gets PORT, DATABASE_URL=file:<abs path>, WORKERS (default: core count),
  * NODE_ENV=production and HOST=127.0.0.1. The child leads its own process group, so
  * stopServer ends the whole tree (tsx's child, cluster workers) and
@@ -112,16 +76,8 @@ export async function startServer(dbFile: string, port: number): Promise<ChildPr
   const stdio: ["ignore", number, number] = ["ignore", fd, fd];
   if (process.env.BENCH_SERVER_CMD) {
     server = spawn("/bin/sh", ["-c", process.env.BENCH_SERVER_CMD], { cwd: ROOT, env, stdio, detached: true });
-  } else if (fs.existsSync(SERVE_SCRIPT)) {
-    server = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [SERVE_SCRIPT], { cwd: ROOT, env, stdio, detached: true });
   } else {
-    ensureBuild();
-    server = spawn(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
-      cwd: ROOT,
-      env: { ...env, NEXT_DIST_DIR },
-      stdio,
-      detached: true,
-    });
+    server = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [SERVE_SCRIPT], { cwd: ROOT, env, stdio, detached: true });
   }
   fs.closeSync(fd);
   const deadline = Date.now() + 90_000;

@@ -18,6 +18,17 @@ test("a list page shows the newest threads first", async ({ page }) => {
   const stamps = lastDates.map((t) => (t.match(/last (\S+ \S+)/) ?? t.match(/(\d{4}-\d\d-\d\d \d\d:\d\d)/))?.[1] ?? "");
   expect(stamps.length).toBeGreaterThan(20);
   expect([...stamps].sort().reverse()).toEqual(stamps);
+
+  // 50 threads a page: the sample's 55 threads continue on an older page, and back.
+  expect(await threads.count()).toBe(50);
+  await page.getByRole("link", { name: "older" }).click();
+  await expect(page).toHaveURL(/\/linux-integrity\/\?t=\d{14}$/);
+  expect(await threads.count()).toBe(5);
+  const olderStamps = await threads.locator(".meta").allInnerTexts();
+  const firstOlder = (olderStamps[0]!.match(/last (\S+ \S+)/) ?? olderStamps[0]!.match(/(\d{4}-\d\d-\d\d \d\d:\d\d)/))?.[1] ?? "";
+  expect(firstOlder <= stamps[stamps.length - 1]!).toBe(true);
+  await page.getByRole("link", { name: "newer" }).click();
+  expect(await threads.count()).toBe(50);
 });
 
 test("an unknown list answers 404", async ({ page }) => {

@@ -1,4 +1,4 @@
-// /<list>/ without a query: threads by latest activity, 200 a page, with
+// /<list>/ without a query: threads by latest activity, 50 a page, with
 // lore's ?t= cursor to older pages and ?a= back to newer ones.
 import { SearchForm } from "@/app/_ui/search-form";
 import { ThreadList } from "@/app/_ui/thread-list";

@@ -10,7 +10,11 @@ import type {
 } from "../../types";
 import { formatCursor } from "../../cursor";
 
-export const THREADS_PER_PAGE = 200;
+/**
+ * Threads on one page of a list's index: about what lore's index shows (its
+ * newest 200 messages, grouped by topic), so the page weighs about the same.
+ */
+export const THREADS_PER_PAGE = 50;
 /** Thread pages and t.mbox.gz hold at most this many messages. */
 export const MAX_THREAD_MESSAGES = 2000;
 /** lore's /raw and message pages show at most this many messages sharing one Message-ID. */
@@ -162,7 +166,7 @@ export class SqliteReader {
   }
 
   /**
-   * Threads by latest activity, newest first, 200 a page (lore's index).
+   * Threads by latest activity, newest first, 50 a page (lore's index).
    * `before` (lore's ?t=) pages to older threads, `after` back to newer ones.
    * Cursors have lore's one-second resolution, so a page never ends in the
    * middle of a second: threads sharing the boundary second stay together.

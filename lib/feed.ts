@@ -28,7 +28,3 @@ export function messagesToAtom(origin: string, feed: { id: string; title: string
     }),
   });
 }
-
-export function atomResponse(xml: string, headers: Record<string, string> = {}): Response {
-  return new Response(xml, { headers: { ...headers, "Content-Type": "application/atom+xml; charset=utf-8" } });
-}

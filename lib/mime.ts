@@ -2,6 +2,7 @@
 // Called by the ingest pipeline (in parse workers); mailparser types stay here.
 import { isAscii, isUtf8 } from "node:buffer";
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail, type StructuredHeader } from "mailparser";
+import { decodeCharset } from "./charset";
 import { extractMids, normalizeMid, parseReferences } from "./mid";
 
 export interface AttachmentInfo {
@@ -49,7 +50,8 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
 // Raw 8-bit header bytes (no encoded word) that are not UTF-8 are the sender's
 // legacy charset, Latin-1 for the old Unix mailers that send them; mailparser
 // reads them as UTF-8 and loses them to U+FFFD. public-inbox also falls back
-// to Latin-1. (Node 20's TextDecoder("windows-1252") decodes as Latin-1 too.)
+// to Latin-1; read as windows-1252, as mail clients read Latin-1 labels, so
+// Outlook's curly quotes and € survive too.
 function utf8Headers(raw: Buffer): Buffer {
   // The header ends at the first empty line (LF or CRLF).
   const lf = raw.indexOf("\n\n");
@@ -63,7 +65,7 @@ function utf8Headers(raw: Buffer): Buffer {
     const nl = head.indexOf(0x0a, start);
     const stop = nl === -1 ? end : nl + 1;
     const line = head.subarray(start, stop);
-    parts.push(isUtf8(line) ? line : Buffer.from(line.toString("latin1"), "utf8"));
+    parts.push(isUtf8(line) ? line : Buffer.from(decodeCharset(line, "windows-1252"), "utf8"));
     start = stop;
   }
   parts.push(raw.subarray(end));
@@ -115,13 +117,7 @@ function inlineTextAttachments(mail: ParsedMail): string {
 function attachmentText(a: Attachment): string {
   // mailparser always stores Content-Type as a StructuredHeader.
   const charset = (a.headers.get("content-type") as StructuredHeader | undefined)?.params["charset"];
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset || "utf-8");
-  } catch {
-    decoder = new TextDecoder(); // unknown charset label
-  }
-  return decoder.decode(a.content).replace(/\r\n/g, "\n");
+  return decodeCharset(a.content, charset).replace(/\r\n/g, "\n");
 }
 
 // mailparser puts the current time in place of a Date header it cannot parse;

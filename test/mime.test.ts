@@ -165,14 +165,14 @@ test("raw 8-bit UTF-8 headers stay UTF-8", async () => {
   assert.equal(m.fromName, "Jörg Müller");
 });
 
-test("8-bit header fallback is Latin-1, per line, and works with CRLF mail", async () => {
+test("8-bit header fallback is windows-1252 (Latin-1 as mail clients read it), per line, and works with CRLF mail", async () => {
   const m = await parseMessage(
     mail("From: Ren\xe9 <r@example.org>\r\nSubject: \xabquoted\xbb \xe2\x80\x93 dash\r\n\r\nbody \xe9\r\n"),
   );
   assert.equal(m.fromName, "René");
   // The Subject line mixes Latin-1 quotes with a UTF-8 en dash: the line is not
-  // UTF-8, so all of it is read as Latin-1.
-  assert.equal(m.subject, "«quoted» \u00e2\u0080\u0093 dash");
+  // UTF-8, so all of it is read as windows-1252 (the en dash as a client shows it).
+  assert.equal(m.subject, "«quoted» â€“ dash");
   // Only the header is rewritten: the body decodes as it does under an ASCII header.
   const ascii = await parseMessage(mail("From: r@example.org\r\nSubject: x\r\n\r\nbody \xe9\r\n"));
   assert.equal(m.bodyText, ascii.bodyText);
@@ -217,6 +217,12 @@ test("attachments: text is inlined in its charset with LF endings, binary is onl
         "",
         "Caf\xe9",
         "--b",
+        "Content-Type: text/plain; charset=windows-1252; name=quotes.txt",
+        "Content-Disposition: attachment; filename=quotes.txt",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        "\x93quoted\x94 \x805",
+        "--b",
         "Content-Type: text/x-diff; charset=no-such-charset",
         "Content-Disposition: inline",
         "",
@@ -228,10 +234,13 @@ test("attachments: text is inlined in its charset with LF endings, binary is onl
     ),
   );
   // Markers number every attachment (#2 is the binary one, not shown), like lore.
-  assert.equal(m.bodyText, "body\n[-- Attachment #3: notes.txt --]\nCafé\n[-- Attachment #4 --]\n--- a/x\n+++ b/x");
+  assert.equal(
+    m.bodyText,
+    "body\n[-- Attachment #3: notes.txt --]\nCafé\n[-- Attachment #4: quotes.txt --]\n“quoted” €5\n[-- Attachment #5 --]\n--- a/x\n+++ b/x",
+  );
   assert.deepEqual(
     m.attachments.map((a) => [a.filename, a.contentType]),
-    [["blob.bin", "application/octet-stream"], ["notes.txt", "text/plain"], [null, "text/x-diff"]],
+    [["blob.bin", "application/octet-stream"], ["notes.txt", "text/plain"], ["quotes.txt", "text/plain"], [null, "text/x-diff"]],
   );
   assert.equal(m.hasPatch, true);
 });

@@ -34,6 +34,15 @@ export interface ListInfo {
 export type FailureLog = (position: string, reason: string) => void;
 
 const EPOCH = new Date(0);
+// SQLite's own wait for the write lock, per attempt; attempts repeat, with one
+// message, for up to MAX_LOCK_WAIT_MS (another ingest commits a batch every
+// second or so, so only a stuck writer gets near it).
+const BUSY_WAIT_MS = 5_000;
+const MAX_LOCK_WAIT_MS = 10 * 60_000;
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Error && "code" in err && (err.code === "SQLITE_BUSY" || err.code === "SQLITE_BUSY_SNAPSHOT");
+}
 
 export function emptyCounts(): IngestCounts {
   return { added: 0, duplicate: 0, variant: 0, repaired: 0, failed: 0 };
@@ -43,14 +52,15 @@ export class ArchiveWriter {
   private readonly db: Database.Database;
   private readonly sql;
 
-  constructor(file: string) {
+  /** `onWait` hears, once per wait, that another writer holds the database. */
+  constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
     this.db = new Database(file);
     // WAL lets the web app read while ingest writes; NORMAL is still
     // transaction-safe against a killed process (only power loss can drop the
     // last commits, never corrupt).
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 10000");
+    this.db.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
     this.db.pragma("cache_size = -65536");
     this.db.pragma("foreign_keys = ON");
     this.sql = prepareStatements(this.db);
@@ -78,7 +88,20 @@ export class ArchiveWriter {
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
       if (touched.size > 0) this.sql.refreshList.run({ id: listId });
     });
-    run();
+    // IMMEDIATE takes the write lock before the first read: a deferred
+    // transaction that reads, then writes while another ingest holds the lock
+    // fails at once with "database is locked" (SQLite cannot wait there
+    // without risking a deadlock). Both ingests then take turns by batch.
+    const started = Date.now();
+    for (let said = false; ; said = true) {
+      try {
+        run.immediate();
+        return;
+      } catch (err) {
+        if (!isBusy(err) || Date.now() - started > MAX_LOCK_WAIT_MS) throw err;
+        if (!said) this.onWait("another writer holds the database; waiting for it to finish its batch");
+      }
+    }
   }
 
   close(): void {

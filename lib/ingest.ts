@@ -23,6 +23,8 @@ export interface IngestOptions {
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
   onFailure?: FailureLog;
+  /** Told when another writer holds the database and this ingest waits for it. */
+  onWait?: (message: string) => void;
 }
 
 export function defaultWorkerCount(): number {
@@ -37,7 +39,7 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
   // Stat the sources before opening the store: a missing one throws here,
   // and must not leave a connection behind (the finally below closes it).
   const sizes = options.sources.map(sourceSize);
-  const writer = new ArchiveWriter(options.dbFile);
+  const writer = new ArchiveWriter(options.dbFile, options.onWait);
   const counts = emptyCounts();
   const started = Date.now();
   const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     workers,
     onProgress: report,
     onFailure: (position, reason) => process.stderr.write(`\ningest: failed ${position}: ${reason}\n`),
+    onWait: (message) => process.stderr.write(`\ningest: ${message}\n`),
   });
   if (process.stderr.isTTY && !values.quiet) process.stderr.write("\n");
   process.stdout.write(`${summary(counts, (Date.now() - started) / 1000)}\n`);

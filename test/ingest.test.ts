@@ -815,6 +815,21 @@ describe("CLI", () => {
     assert.equal(canonicalDump(db).ftsRows, 439);
   });
 
+  test("two ingests into one database at once both finish, and nothing is lost", async () => {
+    const db = freshDb("concurrent");
+    const [one, two] = await Promise.all([
+      runCli(["--list", "first", "--quiet", SAMPLE], db),
+      runCli(["--list", "second", "--quiet", SAMPLE], db),
+    ]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.code, 0, two.stderr);
+    assert.deepEqual(summaryOf(one), { added: 439, duplicate: 0, variant: 6, repaired: 0, failed: 0 });
+    assert.deepEqual(summaryOf(two), { added: 439, duplicate: 0, variant: 6, repaired: 0, failed: 0 });
+    const lists = withDb(db, (d) => d.prepare(`SELECT name, messageCount FROM "List" ORDER BY name`).all());
+    assert.deepEqual(lists, [{ name: "first", messageCount: 439 }, { name: "second", messageCount: 439 }]);
+    assert.equal(canonicalDump(db).ftsRows, 878);
+  });
+
   test("a Maildir folder (cur/ and new/, not tmp/ or dot files), stored byte for byte", async () => {
     const dir = path.join(TMP, "maildir");
     const one = mail({ mid: "md1@example.org", body: "From a line that an mbox would quote\n>From another\n" });

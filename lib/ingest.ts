@@ -2,7 +2,7 @@
 // worker threads) -> batched transactions in the store. Never aborts on one
 // bad message: outcomes are counted, failures reported with their position.
 import { ArchiveWriter, emptyCounts, type FailureLog, type IncomingMessage, type IngestCounts, type ListInfo } from "./archive-writer";
-import { readSource, sourceSize } from "./mail-sources";
+import { readSource, sourceSize, type SourceOptions } from "./mail-sources";
 import type { MboxVariant } from "./mbox";
 import { parseAll } from "./parse-pool";
 
@@ -23,9 +23,14 @@ export interface IngestOptions {
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
   onFailure?: FailureLog;
+  /** Messages over this many bytes are counted as failed without being read into memory (default 64 MB). */
+  maxMessageBytes?: number;
   /** Told when another writer holds the database and this ingest waits for it. */
   onWait?: (message: string) => void;
 }
+
+/** lore's largest messages are a few MB; 64 MB leaves room for big attachments and bounds memory. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export function defaultWorkerCount(): number {
   // Measured on 2 cores (full 30k corpus): 0 workers 22.9 s / 349 MB RSS,
@@ -55,7 +60,7 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
       progress.elapsedMs = Date.now() - started;
       options.onProgress?.(progress);
     };
-    const raws = readAllSources(options.sources, options.variant, (n) => (progress.bytes += n));
+    const raws = readAllSources(options.sources, { variant: options.variant, maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onBytes: (n) => (progress.bytes += n) });
     for await (const message of parseAll(raws, options.workers ?? defaultWorkerCount())) {
       progress.messages++;
       batch.push(message);
@@ -68,6 +73,6 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
   return counts;
 }
 
-async function* readAllSources(sources: string[], variant: MboxVariant | undefined, onBytes: (n: number) => void) {
-  for (const source of sources) yield* readSource(source, { variant, onBytes });
+async function* readAllSources(sources: string[], options: SourceOptions) {
+  for (const source of sources) yield* readSource(source, options);
 }

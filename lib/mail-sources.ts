@@ -8,7 +8,10 @@ import zlib from "node:zlib";
 import { splitMbox, type MboxVariant } from "./mbox";
 
 export interface RawMail {
+  /** Empty when the message was over the size cap (see `oversize`). */
   raw: Buffer;
+  /** The message's size when it was over `maxMessageBytes` and so not read. */
+  oversize: number | null;
   /** Date of the mbox From_ line, if it carries a real one. */
   fromLineDate: Date | null;
   position: string;
@@ -18,6 +21,8 @@ export interface SourceOptions {
   variant?: MboxVariant;
   /** Called with the number of input bytes (compressed, as on disk) consumed. */
   onBytes?: (bytes: number) => void;
+  /** Larger messages are counted, never held in memory. */
+  maxMessageBytes?: number;
 }
 
 export function sourceLabel(source: string): string {
@@ -39,9 +44,10 @@ export async function* readSource(source: string, options: SourceOptions = {}): 
   }
   const input = source === "-" ? process.stdin : fs.createReadStream(source, { highWaterMark: 1 << 20 });
   const bytes = decompressIfGzip(countBytes(input, options.onBytes));
-  for await (const message of splitMbox(bytes, { variant: options.variant })) {
+  for await (const message of splitMbox(bytes, { variant: options.variant, maxMessageBytes: options.maxMessageBytes })) {
     yield {
       raw: message.raw,
+      oversize: message.oversize ?? null,
       fromLineDate: parseFromLineDate(message.fromLine),
       position: `${sourceLabel(source)}: message ${message.index + 1} at byte ${message.offset}`,
     };
@@ -84,10 +90,17 @@ function listMaildir(dir: string): string[] {
 }
 
 async function* readMaildir(dir: string, options: SourceOptions): AsyncGenerator<RawMail> {
+  const max = options.maxMessageBytes ?? Number.POSITIVE_INFINITY;
   for (const file of listMaildir(dir)) {
+    const size = fs.statSync(file).size;
+    if (size > max) {
+      options.onBytes?.(size);
+      yield { raw: Buffer.alloc(0), oversize: size, fromLineDate: null, position: file };
+      continue;
+    }
     const raw = await fs.promises.readFile(file);
     options.onBytes?.(raw.length);
-    yield { raw, fromLineDate: null, position: file };
+    yield { raw, oversize: null, fromLineDate: null, position: file };
   }
 }
 

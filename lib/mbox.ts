@@ -19,6 +19,8 @@ export interface MboxMessage {
   offset: number;
   /** 0-based position in the file. */
   index: number;
+  /** Set when the message was over the size cap, to its bytes after the From_ line (framing included): `raw` is then empty. */
+  oversize?: number;
 }
 
 const LF = 0x0a;
@@ -74,7 +76,10 @@ class Splitter {
   private readonly rd: boolean;
   private parts: Buffer[] = [];
   private size = 0;
+  /** The current message passed the cap: its bytes are counted, not kept. */
+  private oversize = false;
   private partial: Buffer[] = [];
+  private partialSize = 0;
   private pos = 0; // absolute offset of the next unprocessed byte
   private atStart = true;
   private prevBlank = false;
@@ -84,7 +89,7 @@ class Splitter {
   private index = 0;
   readonly done: MboxMessage[] = [];
 
-  constructor(variant: MboxVariant) {
+  constructor(variant: MboxVariant, private readonly maxMessageBytes: number) {
     this.rd = variant === "mboxrd";
   }
 
@@ -92,7 +97,7 @@ class Splitter {
     if (chunk.length === 0) return;
     const nl = chunk.indexOf(LF);
     if (nl === -1) {
-      this.partial.push(chunk);
+      this.holdPartial(chunk);
       return;
     }
     let from = 0;
@@ -101,12 +106,28 @@ class Splitter {
       this.partial.push(chunk.subarray(0, nl + 1));
       const line = Buffer.concat(this.partial);
       this.partial = [];
+      this.partialSize = 0;
       this.block(line, 0, line.length);
       from = nl + 1;
     }
     const last = chunk.lastIndexOf(LF);
     if (last + 1 > from) this.block(chunk, from, last + 1);
-    if (last + 1 < chunk.length) this.partial.push(chunk.subarray(last + 1));
+    if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1));
+  }
+
+  // A line is held until its LF arrives. One longer than the cap belongs to an
+  // oversized message (a From_ line is short): its bytes are counted and
+  // dropped, one byte kept so the rest of the line is still not a line start.
+  private holdPartial(piece: Buffer): void {
+    this.partial.push(piece);
+    this.partialSize += piece.length;
+    if (this.partialSize > this.maxMessageBytes) {
+      this.oversize = true;
+      this.size += this.partialSize - 1;
+      this.pos += this.partialSize - 1;
+      this.partial = [Buffer.from("x")];
+      this.partialSize = 1;
+    }
   }
 
   end(): void {
@@ -119,10 +140,15 @@ class Splitter {
   }
 
   private add(buf: Buffer, start: number, end: number): void {
-    if (end > start) {
-      this.parts.push(buf.subarray(start, end));
-      this.size += end - start;
+    if (end <= start) return;
+    this.size += end - start;
+    if (this.size > this.maxMessageBytes) {
+      // Never build the message: over the cap it is only counted.
+      this.oversize = true;
+      this.parts = [];
+      return;
     }
+    this.parts.push(buf.subarray(start, end));
   }
 
   /**
@@ -174,6 +200,13 @@ class Splitter {
   }
 
   private finish(): void {
+    if (this.oversize) {
+      this.done.push({ raw: Buffer.alloc(0), fromLine: this.fromLine, offset: this.msgOffset, index: this.index++, oversize: this.size });
+      this.parts = [];
+      this.size = 0;
+      this.oversize = false;
+      return;
+    }
     let raw = Buffer.concat(this.parts, this.size);
     this.parts = [];
     this.size = 0;
@@ -198,9 +231,9 @@ class Splitter {
  */
 export async function* splitMbox(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-  opts?: { variant?: MboxVariant },
+  opts?: { variant?: MboxVariant; maxMessageBytes?: number },
 ): AsyncGenerator<MboxMessage> {
-  const s = new Splitter(opts?.variant ?? "mboxrd");
+  const s = new Splitter(opts?.variant ?? "mboxrd", opts?.maxMessageBytes ?? Number.POSITIVE_INFINITY);
   for await (const chunk of input) {
     s.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
     if (s.done.length > 0) yield* s.done.splice(0);
@@ -235,7 +268,7 @@ export function formatMboxrd(raw: Buffer): Buffer {
 
 /** Inverse of formatMboxrd for a single message; throws if mbox is not exactly one. */
 export function unwrapMboxrd(mbox: Buffer): Buffer {
-  const s = new Splitter("mboxrd");
+  const s = new Splitter("mboxrd", Number.POSITIVE_INFINITY);
   s.push(mbox);
   s.end();
   const [msg, extra] = s.done;

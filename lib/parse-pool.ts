@@ -15,7 +15,7 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 1
 
 export async function* parseAll(source: AsyncIterable<RawMail>, workerCount: number): AsyncGenerator<IncomingMessage> {
   if (workerCount <= 0) {
-    for await (const mail of source) yield await parseHere(mail);
+    for await (const mail of source) yield mail.oversize === null ? await parseHere(mail) : tooLarge(mail);
     return;
   }
   const workers = Array.from({ length: workerCount }, startWorker);
@@ -34,6 +34,10 @@ export async function* parseAll(source: AsyncIterable<RawMail>, workerCount: num
   let seq = 0;
   try {
     for await (const mail of source) {
+      if (mail.oversize !== null) {
+        queue.push(Promise.resolve(tooLarge(mail)));
+        continue;
+      }
       const mine = seq++;
       queue.push(
         new Promise<IncomingMessage>((resolve) => {
@@ -73,6 +77,12 @@ function startWorker(): Worker {
 function toIncoming(mail: RawMail, reply: ParseReply): IncomingMessage {
   const base = { raw: mail.raw, fallbackDate: mail.fromLineDate, position: mail.position };
   return "parsed" in reply ? { ...base, parsed: reply.parsed } : { ...base, parsed: null, error: reply.error };
+}
+
+/** An oversized message is one failed message, with its size in the reason. */
+function tooLarge(mail: RawMail): IncomingMessage {
+  const mb = (mail.oversize ?? 0) / 1048576;
+  return { raw: mail.raw, parsed: null, fallbackDate: mail.fromLineDate, position: mail.position, error: `message of ${mb.toFixed(1)} MB is over the size limit (--max-message-mb)` };
 }
 
 async function parseHere(mail: RawMail): Promise<IncomingMessage> {

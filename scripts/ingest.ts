@@ -8,11 +8,12 @@ import { parseArgs } from "node:util";
 import type { IngestCounts } from "../lib/archive-writer";
 import { databaseFile } from "../lib/db-path";
 import { ensureSchema } from "../lib/ensure-schema";
-import { defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest";
+import { DEFAULT_MAX_MESSAGE_BYTES, defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest";
 
 const USAGE = `usage: npm run ingest -- --list NAME [--address ADDR] [--description TEXT]
-                          [--mboxo] [--workers N] FILE...
-FILE is an mbox (mboxrd by default), an mbox.gz, a Maildir folder, or - for standard input.`;
+                          [--mboxo] [--workers N] [--max-message-mb N] FILE...
+FILE is an mbox (mboxrd by default), an mbox.gz, a Maildir folder, or - for standard input.
+A message over --max-message-mb (default 64) is counted as failed, never read into memory.`;
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -31,6 +32,7 @@ function parseCommandLine() {
         description: { type: "string" },
         mboxo: { type: "boolean", default: false },
         workers: { type: "string" },
+        "max-message-mb": { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
   checkSources(positionals);
   const workers = values.workers === undefined ? defaultWorkerCount() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0) fail("--workers takes a whole number");
+  const maxMb = values["max-message-mb"] === undefined ? DEFAULT_MAX_MESSAGE_BYTES / 1048576 : Number(values["max-message-mb"]);
+  if (!Number.isFinite(maxMb) || maxMb <= 0) fail("--max-message-mb takes a positive number");
   const dbFile = databaseFile();
   try {
     ensureSchema(dbFile, PROJECT_ROOT);
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     sources: positionals,
     variant: values.mboxo ? "mboxo" : "mboxrd",
     workers,
+    maxMessageBytes: Math.floor(maxMb * 1048576),
     onProgress: report,
     onFailure: (position, reason) => process.stderr.write(`\ningest: failed ${position}: ${reason}\n`),
     onWait: (message) => process.stderr.write(`\ningest: ${message}\n`),

@@ -815,6 +815,26 @@ describe("CLI", () => {
     assert.equal(canonicalDump(db).ftsRows, 439);
   });
 
+  test("a message over --max-message-mb inside a .mbox.gz is one failure with its position; the rest are stored", async () => {
+    const dir = path.join(TMP, "oversize");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "oversize.mbox.gz");
+    const small = (n: number) => formatMboxrd(mail({ mid: `small${n}@example.org` }));
+    // 3 MB of body, half of it one line without a newline: held and dropped, never built.
+    const huge = formatMboxrd(mail({ mid: "huge@example.org", body: `${"z".repeat(1_500_000)}\n${"w".repeat(1_500_000)}` }));
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([small(1), huge, small(2), small(3)])));
+    const db = path.join(dir, "archive.db");
+    const result = await runCli(["--list", "big", "--quiet", "--max-message-mb", "1", file], db);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(summaryOf(result), { added: 3, duplicate: 0, variant: 0, repaired: 0, failed: 1 });
+    const offset = small(1).length;
+    assert.match(result.stderr, new RegExp(`failed .*oversize\\.mbox\\.gz: message 2 at byte ${offset}: message of 2\\.9 MB is over the size limit`));
+    assert.deepEqual(messages(db).map((m) => m.messageId), ["small1@example.org", "small2@example.org", "small3@example.org"]);
+    const bad = await runCli(["--list", "big", "--max-message-mb", "zero", file], db);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--max-message-mb takes a positive number/);
+  });
+
   test("two ingests into one database at once both finish, and nothing is lost", async () => {
     const db = freshDb("concurrent");
     const [one, two] = await Promise.all([

@@ -15,9 +15,9 @@ async function* chunked(buf: Buffer, sizes: readonly number[] = [buf.length || 1
   }
 }
 
-async function split(buf: Buffer, opts: { variant?: MboxVariant; sizes?: readonly number[] } = {}): Promise<MboxMessage[]> {
+async function split(buf: Buffer, opts: { variant?: MboxVariant; sizes?: readonly number[]; maxMessageBytes?: number } = {}): Promise<MboxMessage[]> {
   const out: MboxMessage[] = [];
-  for await (const m of splitMbox(chunked(buf, opts.sizes), { variant: opts.variant })) out.push(m);
+  for await (const m of splitMbox(chunked(buf, opts.sizes), { variant: opts.variant, maxMessageBytes: opts.maxMessageBytes })) out.push(m);
   return out;
 }
 
@@ -202,6 +202,26 @@ test("a multi-megabyte message stays one message", async () => {
   assert.equal(ms[0]?.raw.length, body.length);
   assert.ok(ms[0]?.raw.equals(b(body)));
   assert.equal(ms[1]?.offset, formatMboxrd(b(body)).length);
+});
+
+test("a message over the size cap is reported with its size and position, and the others are whole", async () => {
+  const before = formatMboxrd(b("Subject: before\n\nsmall\n"));
+  const big = formatMboxrd(b(`Subject: big\n\n${"x".repeat(70_000)}\n`));
+  // One line of 200 kB with no newline inside: held as a partial line, not a message.
+  const oneLine = formatMboxrd(b(`Subject: one line\n\n${"y".repeat(200_000)}`));
+  const after = formatMboxrd(b("Subject: after\n\nsmall too\n"));
+  const mbox = Buffer.concat([before, big, oneLine, after]);
+  for (const sizes of [[mbox.length], [4096], [1000, 1], [65536, 3]]) {
+    const ms = await split(mbox, { sizes, maxMessageBytes: 50_000 });
+    assert.equal(ms.length, 4, `chunks ${sizes}`);
+    assert.deepEqual(ms.map((m) => m.oversize), [undefined, big.length - RD.length - 1, oneLine.length - RD.length - 1, undefined]);
+    assert.deepEqual(ms.map((m) => m.raw.length === 0), [false, true, true, false]);
+    assert.deepEqual(ms.map((m) => m.index), [0, 1, 2, 3]);
+    assert.equal(ms[2]!.offset, before.length + big.length);
+    assert.equal(ms[3]!.raw.toString("latin1"), "Subject: after\n\nsmall too\n");
+  }
+  // Under the cap nothing changes.
+  assert.deepEqual(await split(mbox, { maxMessageBytes: 1 << 20 }), await split(mbox));
 });
 
 test("formatMboxrd writes lore's mboxrd framing", () => {

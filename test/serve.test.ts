@@ -16,9 +16,20 @@ const dbFile = path.join(dir, "archive.db");
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 let server: ChildProcess;
 
+/** The cluster workers among the primary's children (tsx may also run an esbuild service). */
 function workersOf(pid: number): number[] {
   const out = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout;
-  return out.split("\n").filter(Boolean).map(Number);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((child) => {
+      try {
+        return fs.readFileSync(`/proc/${child}/cmdline`, "utf8").includes("serve.ts");
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | null> | T | null, ms = 30_000): Promise<T> {

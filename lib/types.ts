@@ -63,6 +63,8 @@ export interface ThreadMember {
   fromName: string;
   date: Date;
   references: string[];
+  /** Characters of body text: what a thread page part is bounded by. */
+  textLength: number;
 }
 
 export interface RawMessage {

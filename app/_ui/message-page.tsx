@@ -6,16 +6,24 @@ import { ThreadSkeleton } from "@/app/_ui/thread-skeleton";
 import type { ThreadNode } from "@/lib/thread";
 import type { MessageView as Message } from "@/lib/types";
 
-export function MessagePage({ list, variants, nodes, origin }: { list: string; variants: Message[]; nodes: ThreadNode[]; origin: string }) {
+export function MessagePage({ list, variants, variantTotal, nodes, origin }: {
+  list: string;
+  /** The messages shown: all that reuse the Message-ID, as far as the page's size bound allows. */
+  variants: Message[];
+  variantTotal: number;
+  nodes: ThreadNode[];
+  origin: string;
+}) {
   const message = variants[0]!;
   return (
     <main>
       <div className="crumbs">
         <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a>
       </div>
-      {variants.length > 1 ? (
+      {variantTotal > 1 ? (
         <p className="notice" role="note">
-          {variants.length} different messages use this Message-ID; all are shown below.
+          {variantTotal} different messages use this Message-ID;{" "}
+          {variants.length === variantTotal ? "all are shown below." : <>the first {variants.length} are shown below, all are in <a href="raw">raw</a>.</>}
         </p>
       ) : null}
       {variants.map((variant, i) => (

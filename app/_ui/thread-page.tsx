@@ -9,19 +9,32 @@ import type { MessageView as Message } from "@/lib/types";
 
 const MAX_NEST = 8;
 
-export function ThreadPage({ list, nodes, messages, nested }: {
+export function ThreadPage({ list, nodes, messages, nested, part, partCount, partOf }: {
   list: string;
   nodes: ThreadNode[];
+  /** The messages of the part shown. */
   messages: Map<number, Message>;
   nested: boolean;
+  part: number;
+  partCount: number;
+  partOf: Map<number, number>;
 }) {
   let first = true;
+  const pager =
+    partCount > 1 ? (
+      <nav className="pager" aria-label="thread parts">
+        This thread is long: part {part} of {partCount} ({messages.size} messages).{" "}
+        {part > 1 ? <a href={part === 2 ? "./" : `?part=${part - 1}`} rel="prev">previous part</a> : null}{" "}
+        {part < partCount ? <a href={`?part=${part + 1}`} rel="next">next part</a> : null}
+      </nav>
+    ) : null;
   return (
     <main className={nested ? "nested" : "flat"}>
       <div className="crumbs">
         <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a> / thread ({nested ? <a href="../T/">flat</a> : <a href="../t/">nested</a>},{" "}
         <a href="../t.mbox.gz">mbox.gz</a>, <a href="../t.atom">Atom</a>)
       </div>
+      {pager}
       <span id="u" />
       {nodes.map((node) => {
         const message = node.message ? messages.get(node.message.id) : undefined;
@@ -35,10 +48,11 @@ export function ThreadPage({ list, nodes, messages, nested }: {
           </div>
         );
       })}
+      {pager}
       <hr />
       <section aria-labelledby="thread-h">
         <h2 id="thread-h">Thread overview</h2>
-        <ThreadSkeleton list={list} nodes={nodes} current={null} linkTo="anchor" />
+        <ThreadSkeleton list={list} nodes={nodes} current={null} linkTo="anchor" parts={partCount > 1 ? { of: partOf, shown: part } : undefined} />
       </section>
     </main>
   );

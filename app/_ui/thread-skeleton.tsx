@@ -7,12 +7,14 @@ import type { ThreadNode } from "@/lib/thread";
 
 const MAX_INDENT = 12;
 
-export function ThreadSkeleton({ list, nodes, current, linkTo }: {
+export function ThreadSkeleton({ list, nodes, current, linkTo, parts }: {
   list: string;
   nodes: ThreadNode[];
   current: string | null;
   /** "message" links each line to its page; "anchor" to its place in this page. */
   linkTo: "message" | "anchor";
+  /** For a thread page in parts: each message's part, and the part shown. */
+  parts?: { of: Map<number, number>; shown: number };
 }) {
   return (
     <ul className="plain skeleton">
@@ -26,7 +28,9 @@ export function ThreadSkeleton({ list, nodes, current, linkTo }: {
             </li>
           );
         }
-        const href = linkTo === "anchor" ? `#${anchorId(node.mid)}` : `/${list}/${midToUrl(node.mid)}/`;
+        const part = parts?.of.get(node.message.id) ?? 1;
+        const elsewhere = parts && part !== parts.shown ? (part === 1 ? "./" : `?part=${part}`) : "";
+        const href = linkTo === "anchor" ? `${elsewhere}#${anchorId(node.mid)}` : `/${list}/${midToUrl(node.mid)}/`;
         const isCurrent = node.mid === current;
         return (
           <li key={node.message.id} style={style} aria-current={isCurrent ? "true" : undefined}>

@@ -18,7 +18,9 @@ import { parseCursor } from "../cursor";
 import { midToUrl } from "../mid";
 import { readSearchRequest, searchMessages } from "../search";
 import { buildThreadTree, flattenThread } from "../thread";
+import { partIndex, splitThreadParts, THREAD_PART_LIMITS } from "../thread-parts";
 import type { RequestContext } from "./context";
+import type { CachedBody } from "./page-cache";
 import { redirect } from "./machine-routes";
 import type { Reply } from "./respond";
 
@@ -32,14 +34,20 @@ function html(opts: PageOptions, status: number, title: string, body: ReactEleme
   return { status, type: HTML, body: renderDocument({ title, stylesheet: opts.stylesheet, noindex }, body), headers: { "Cache-Control": "no-store" } };
 }
 
+function replyOf(ctx: RequestContext, key: string, entry: CachedBody): Reply {
+  return { status: 200, type: entry.type, body: entry.body, validators: entry, gzip: () => ctx.cache.gzipOf(key, entry) };
+}
+
+function cachedReply(ctx: RequestContext, key: string): Reply | null {
+  const entry = ctx.cache.get(key);
+  return entry ? replyOf(ctx, key, entry) : null;
+}
+
 function cachedPage(ctx: RequestContext, opts: PageOptions, key: string, lastModified: Date | null, render: () => { title: string; body: ReactElement }): Reply {
-  let entry = ctx.cache.get(key);
-  if (!entry) {
-    const page = render();
-    entry = ctx.cache.put(key, Buffer.from(renderDocument({ title: page.title, stylesheet: opts.stylesheet }, page.body)), HTML, lastModified);
-  }
-  const cached = entry;
-  return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  const page = render();
+  return replyOf(ctx, key, ctx.cache.put(key, Buffer.from(renderDocument({ title: page.title, stylesheet: opts.stylesheet }, page.body)), HTML, lastModified));
 }
 
 function stamp(date: Date | null): number {
@@ -76,27 +84,48 @@ export function messagePage(ctx: RequestContext, opts: PageOptions, name: string
   if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
   const key = `msg:${ctx.origin}:${list.id}:${mid}:${state.variants}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
   return cachedPage(ctx, opts, key, state.threadLastDate, () => {
-    const variants = ctx.store.listMessageVariants(list, mid);
+    const variants = boundVariants(ctx.store.listMessageVariants(list, mid));
     const nodes = flattenThread(buildThreadTree(ctx.store.listThreadMembers(state.threadId)));
     return {
       title: `${variants[0]?.subject || "(no subject)"} - ${list.name}`,
-      body: <MessagePage list={list.name} variants={variants} nodes={nodes} origin={ctx.origin} />,
+      body: <MessagePage list={list.name} variants={variants} variantTotal={state.variants} nodes={nodes} origin={ctx.origin} />,
     };
   });
 }
 
-export function threadPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string, nested: boolean): Reply {
+export function threadPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string, nested: boolean, part: number): Reply {
   const list = ctx.store.getList(name);
   const state = list ? ctx.store.getMessageState(list.id, mid) : null;
   if (!list) return notFoundPage(opts, name);
   if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
-  // One entry per thread and view, shared by every message's /T/ or /t/.
-  const key = `thread:${state.threadId}:${nested ? "t" : "T"}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  // One entry per thread, view and part, shared by every message's /T/ or /t/.
+  const key = `thread:${state.threadId}:${nested ? "t" : "T"}:${part}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  // The overview needs every message, the page only the bodies of its part.
+  const members = ctx.store.listThreadMembers(state.threadId);
+  const nodes = flattenThread(buildThreadTree(members));
+  const lengths = new Map(members.map((m) => [m.id, m.textLength]));
+  const parts = splitThreadParts(nodes, (id) => lengths.get(id) ?? 0);
+  if (part > parts.length) return notFoundPage(opts);
   return cachedPage(ctx, opts, key, state.threadLastDate, () => {
-    const messages = ctx.store.listThreadMessages(list, state.threadId);
-    const nodes = flattenThread(buildThreadTree([...messages.values()]));
+    const messages = ctx.store.listMessagesById(list, parts[part - 1]!);
     const subject = ctx.store.getThread(state.threadId)?.subject || "(no subject)";
-    return { title: `${subject} - thread - ${list.name}`, body: <ThreadPage list={list.name} nodes={nodes} messages={messages} nested={nested} /> };
+    const title = `${subject} - thread${parts.length > 1 ? ` (part ${part} of ${parts.length})` : ""} - ${list.name}`;
+    return {
+      title,
+      body: <ThreadPage list={list.name} nodes={nodes} messages={messages} nested={nested} part={part} partCount={parts.length} partOf={partIndex(parts)} />,
+    };
+  });
+}
+
+// The variants of a message page share the thread pages' text bound: the
+// first is always shown, the rest while they fit (all are in /raw).
+function boundVariants<T extends { bodyText: string }>(variants: T[]): T[] {
+  let chars = 0;
+  return variants.filter((v, i) => {
+    chars += v.bodyText.length;
+    return i === 0 || chars <= THREAD_PART_LIMITS.textChars;
   });
 }
 
@@ -127,8 +156,8 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   }
   // Relative dates (d:2.weeks.ago..) move with the clock: such a page is kept for the day.
   const key = `search:${listState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
-  const cached = ctx.cache.get(key);
-  if (cached) return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
   const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
   const scope = list ?? "all lists";
   if (result.error === undefined && result.hits.length === 0) {
@@ -137,6 +166,5 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   // A malformed query gets its explanation, never kept.
   if (result.error !== undefined) return html(opts, 200, `${req.q} - search ${scope}`, <SearchResults list={list} req={req} result={result} />, true);
   const page = renderDocument({ title: `${req.q} - search ${scope}`, stylesheet: opts.stylesheet }, <SearchResults list={list} req={req} result={result} />);
-  const entry = ctx.cache.put(key, Buffer.from(page), HTML, null);
-  return { status: 200, type: entry.type, body: entry.body, validators: entry, gzip: () => ctx.cache.gzipOf(key, entry) };
+  return replyOf(ctx, key, ctx.cache.put(key, Buffer.from(page), HTML, null));
 }

@@ -16,6 +16,7 @@ import { ATTACHMENT_CSP, text, type Reply } from "./respond";
 
 const ATOM_TYPE = "application/atom+xml; charset=utf-8";
 const NEWEST_ENTRIES = 25;
+const THREAD_ATOM_ENTRIES = 100;
 // Larger threads stream straight from the store instead of being gzipped
 // whole in memory and cached.
 const CACHED_MBOX_MAX_BYTES = 8 * 1024 * 1024;
@@ -106,7 +107,9 @@ export function threadAtom(ctx: RequestContext, listName: string, mid: string): 
   const key = `t.atom:${ctx.origin}:${state.threadId}:${state.threadCount}:${state.threadLastDate?.getTime() ?? 0}`;
   return cachedXml(ctx, key, () => {
     const thread = ctx.store.getThread(state.threadId);
-    const messages = [...ctx.store.listThreadMessages(list, state.threadId).values()].sort((a, b) => b.date.getTime() - a.date.getTime());
+    // The newest entries only, like new.atom: a feed reader wants what is new.
+    const newest = ctx.store.listThreadMembers(state.threadId).sort((a, b) => b.date.getTime() - a.date.getTime() || b.id - a.id).slice(0, THREAD_ATOM_ENTRIES);
+    const messages = [...ctx.store.listMessagesById(list, newest.map((m) => m.id)).values()].sort((a, b) => b.date.getTime() - a.date.getTime() || b.id - a.id);
     const base = `/${midToUrl(list.name)}/${midToUrl(thread?.rootMid || mid)}/`;
     return {
       xml: messagesToAtom(

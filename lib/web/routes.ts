@@ -13,7 +13,8 @@ export type Route =
   /** `/<list>/?q=` and `/all/?q=`: html (also `x=t`, and GET `x=m`'s download form), GET `x=A`, POST `x=m`. */
   | { kind: "search"; list: string | null; output: SearchOutput }
   | { kind: "message"; list: string; mid: string }
-  | { kind: "thread"; list: string; mid: string; nested: boolean }
+  /** `/T/` flat, `/t/` nested; a long thread comes in parts (`?part=N`, from 1). */
+  | { kind: "thread"; list: string; mid: string; nested: boolean; part: number }
   | { kind: "raw"; list: string; mid: string }
   | { kind: "threadMbox"; list: string; mid: string }
   | { kind: "threadAtom"; list: string; mid: string }
@@ -86,7 +87,7 @@ function matchPath(segments: string[], query: URLSearchParams, method: string): 
     return { kind: "addSlash", path: `/${first}/${second}/` };
   }
   if (list === null) return lookupRoute(second, segments.slice(2).join("/"));
-  return messageRoute(list, midFromParam(second), segments.slice(2));
+  return messageRoute(list, midFromParam(second), segments.slice(2), query);
 }
 
 function listRoot(list: string | null, query: URLSearchParams, method: string): Route {
@@ -101,10 +102,10 @@ function listRoot(list: string | null, query: URLSearchParams, method: string): 
 }
 
 // Everything under /<list>/<mid>/.
-function messageRoute(list: string, mid: string, rest: string[]): Route {
+function messageRoute(list: string, mid: string, rest: string[], query: URLSearchParams): Route {
   const [file = "", extra] = rest;
   if (file === "T" || file === "t") {
-    if (rest.length === 2 && extra === "") return { kind: "thread", list, mid, nested: file === "t" };
+    if (rest.length === 2 && extra === "") return { kind: "thread", list, mid, nested: file === "t", part: partParam(query.get("part")) };
     // public-inbox: "in case people leave off the trailing slash".
     if (rest.length === 1) return { kind: "addSlash", path: `/${midToUrl(list)}/${midToUrl(mid)}/${file}/` };
   }
@@ -118,6 +119,12 @@ function messageRoute(list: string, mid: string, rest: string[]): Route {
     return NOT_FOUND;
   }
   return NOT_FOUND;
+}
+
+// Anything but a plain positive number is the first part.
+function partParam(value: string | null): number {
+  const n = value !== null && /^\d{1,5}$/.test(value) ? Number(value) : 1;
+  return n >= 1 ? n : 1;
 }
 
 function lookupRoute(rawMid: string | undefined, rest: string | null): Route {

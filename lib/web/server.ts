@@ -71,7 +71,7 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
       case "message":
         return messagePage(ctx, pages, route.list, route.mid);
       case "thread":
-        return threadPage(ctx, pages, route.list, route.mid, route.nested);
+        return threadPage(ctx, pages, route.list, route.mid, route.nested, route.part);
       case "raw":
         return rawMessage(ctx, route.list, route.mid);
       case "threadMbox":

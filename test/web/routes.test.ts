@@ -114,10 +114,20 @@ test("a malformed percent-escape is kept as is instead of throwing", () => {
 });
 
 test("/T/ is the flat thread, /t/ the nested one", () => {
-  assert.deepEqual(route(`/${LIST}/${MID}/T/`), { kind: "thread", list: LIST, mid: MID, nested: false });
-  assert.deepEqual(route(`/${LIST}/${MID}/t/`), { kind: "thread", list: LIST, mid: MID, nested: true });
-  assert.deepEqual(route(`/${LIST}/${MID_URL}/T/`), { kind: "thread", list: LIST, mid: MID, nested: false });
-  assert.deepEqual(route(`/${LIST}/abc%2540x/t/`), { kind: "thread", list: LIST, mid: "abc%40x", nested: true });
+  assert.deepEqual(route(`/${LIST}/${MID}/T/`), { kind: "thread", list: LIST, mid: MID, nested: false, part: 1 });
+  assert.deepEqual(route(`/${LIST}/${MID}/t/`), { kind: "thread", list: LIST, mid: MID, nested: true, part: 1 });
+  assert.deepEqual(route(`/${LIST}/${MID_URL}/T/`), { kind: "thread", list: LIST, mid: MID, nested: false, part: 1 });
+  assert.deepEqual(route(`/${LIST}/abc%2540x/t/`), { kind: "thread", list: LIST, mid: "abc%40x", nested: true, part: 1 });
+});
+
+test("a long thread's parts: ?part=N, anything else is the first", () => {
+  const part = (q: string) => {
+    const r = route(`/${LIST}/${MID}/T/?${q}`);
+    return r.kind === "thread" ? r.part : null;
+  };
+  assert.equal(part("part=2"), 2);
+  assert.equal(part("part=99999"), 99999);
+  for (const junk of ["", "part=0", "part=-1", "part=1.5", "part=x", "part=999999", "part=2e3"]) assert.equal(part(junk), 1, junk);
 });
 
 test("/T and /t without their slash are not the thread page itself", () => {

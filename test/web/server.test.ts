@@ -146,3 +146,27 @@ test("pages carry no script and no inline payload", async () => {
     assert.match(String(res.headers["content-security-policy"] ?? ""), /script-src 'none'/, url);
   }
 });
+
+test("a thread longer than one page comes in parts, each with the full overview", async () => {
+  const replies = Array.from({ length: 450 }, (_, i) =>
+    mail(`giant-${i}@example.org`, i === 0 ? null : "giant-0@example.org", new Date(Date.UTC(2024, 5, 1, 0, i)).toUTCString(), i === 0 ? "giant" : `Re: giant ${i}`),
+  );
+  await ingestMail(...replies);
+  const articles = (html: string) => (html.match(/<article /g) ?? []).length;
+  const overview = (html: string) => (html.split('id="thread-h"')[1]!.match(/<li /g) ?? []).length;
+  const first = await get(`${archive.base}/${LIST}/giant-7@example.org/T/`);
+  assert.equal(first.status, 200);
+  assert.equal(articles(first.body), 400, "the first part holds the limit");
+  assert.equal(overview(first.body), 450, "the overview lists every message");
+  assert.match(first.body, /part 1 of 2/);
+  assert.match(first.body, /<a href="\?part=2" rel="next">next part<\/a>/);
+  // Overview lines of the second part's messages point there.
+  assert.match(first.body, /href="\?part=2#m[0-9a-f]{16}"/);
+  const second = await get(`${archive.base}/${LIST}/giant-7@example.org/t/?part=2`);
+  assert.equal(second.status, 200);
+  assert.equal(articles(second.body), 50);
+  assert.match(second.body, /<a href="\.\/" rel="prev">previous part<\/a>/);
+  assert.equal((await get(`${archive.base}/${LIST}/giant-7@example.org/T/?part=3`)).status, 404);
+  // Any message's /T/ gives the same parts; junk in ?part= is the first part.
+  assert.equal((await get(`${archive.base}/${LIST}/giant-449@example.org/T/?part=x`)).body, first.body);
+});

@@ -101,16 +101,12 @@ export class SqliteReader {
       ),
       variants: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT ${MAX_VARIANTS}`),
       attachmentsOf: db.prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment" WHERE messageId = ? ORDER BY position`),
-      threadAttachments: db.prepare(
-        `SELECT a.messageId, a.position, a.filename, a.contentType, a.size FROM "Attachment" a
-          WHERE a.messageId IN (SELECT id FROM "Message" WHERE threadId = ?) ORDER BY a.messageId, a.position`,
-      ),
       rawVariants: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
       thread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
       threadMembers: db.prepare(
-        `SELECT id, messageId, subject, fromName, date, "references" FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
+        `SELECT id, messageId, subject, fromName, date, "references", length(bodyText) AS textLength
+           FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
       ),
-      threadMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.threadId = ? ORDER BY m.date, m.id LIMIT ${MAX_THREAD_MESSAGES}`),
       threadRaws: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
       // length(raw) comes from the record header and reads no mail.
       threadIds: db.prepare(`SELECT id FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
@@ -237,21 +233,30 @@ export class SqliteReader {
   listThreadMembers(threadId: number): ThreadMember[] {
     return (this.sql.threadMembers.all(threadId) as Row[]).map((r) => ({
       id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-      date: date(r.date), references: splitRefs(r.references as string),
+      date: date(r.date), references: splitRefs(r.references as string), textLength: r.textLength as number,
     }));
   }
 
-  /** Full messages of a thread for /T/ and /t/, by id. */
-  listThreadMessages(list: ListRow, threadId: number): Map<number, MessageView> {
-    const byMessage = new Map<number, AttachmentView[]>();
-    for (const a of this.sql.threadAttachments.all(threadId) as Row[]) {
-      const id = a.messageId as number;
-      let group = byMessage.get(id);
-      if (!group) byMessage.set(id, (group = []));
-      group.push(toAttachment(a));
+  /** Full messages by id (a part of a thread page), with their attachments. */
+  listMessagesById(list: ListRow, ids: number[]): Map<number, MessageView> {
+    const out = new Map<number, MessageView>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      const marks = batch.map(() => "?").join(", ");
+      const byMessage = new Map<number, AttachmentView[]>();
+      const attachments = this.db
+        .prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment" WHERE messageId IN (${marks}) ORDER BY messageId, position`)
+        .all(...batch) as Row[];
+      for (const a of attachments) {
+        const id = a.messageId as number;
+        let group = byMessage.get(id);
+        if (!group) byMessage.set(id, (group = []));
+        group.push(toAttachment(a));
+      }
+      const rows = this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.id IN (${marks})`).all(...batch) as Row[];
+      for (const r of rows) out.set(r.id as number, toMessageView(r, list, byMessage.get(r.id as number) ?? []));
     }
-    const rows = this.sql.threadMessages.all(threadId) as Row[];
-    return new Map(rows.map((r) => [r.id as number, toMessageView(r, list, byMessage.get(r.id as number) ?? [])]));
+    return out;
   }
 
   /** Raw bytes of every message of a thread, oldest first, for t.mbox.gz. */

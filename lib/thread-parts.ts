@@ -1,0 +1,38 @@
+// Long threads are shown in parts: a page renders at most this many messages
+// or this much body text, whatever the thread holds (a crawler asking for a
+// 1,000-message thread of 100 KB replies must not cost a worker gigabytes).
+// Parts follow thread order, so a part is a stretch of the conversation.
+import type { ThreadNode } from "./thread";
+
+export const THREAD_PART_LIMITS = { messages: 400, textChars: 8 * 1024 * 1024 } as const;
+
+/** Message ids of each part, in thread order; every message is in exactly one part. */
+export function splitThreadParts(
+  nodes: readonly ThreadNode[],
+  textLength: (messageId: number) => number,
+  limits: { messages: number; textChars: number } = THREAD_PART_LIMITS,
+): number[][] {
+  const parts: number[][] = [];
+  let current: number[] = [];
+  let chars = 0;
+  for (const node of nodes) {
+    if (!node.message) continue;
+    const size = textLength(node.message.id);
+    if (current.length >= limits.messages || (current.length > 0 && chars + size > limits.textChars)) {
+      parts.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(node.message.id);
+    chars += size;
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(current);
+  return parts;
+}
+
+/** Which part (from 1) each message id is in. */
+export function partIndex(parts: readonly number[][]): Map<number, number> {
+  const index = new Map<number, number>();
+  parts.forEach((ids, i) => ids.forEach((id) => index.set(id, i + 1)));
+  return index;
+}

@@ -170,3 +170,21 @@ test("a thread longer than one page comes in parts, each with the full overview"
   // Any message's /T/ gives the same parts; junk in ?part= is the first part.
   assert.equal((await get(`${archive.base}/${LIST}/giant-449@example.org/T/?part=x`)).body, first.body);
 });
+
+test("Message-IDs named like lore's files open at their pages; titles keep $' $` $& literally", async () => {
+  const odd = ["new.atom", "_", "all", "T", "raw", "t.mbox.gz"];
+  await ingestMail(
+    ...odd.map((mid, i) => mail(mid, null, new Date(Date.UTC(2024, 6, 1, 0, i)).toUTCString(), `odd id ${mid}`)),
+    mail(`${"long".repeat(100)}@example.org`, null, "Mon, 01 Jul 2024 01:00:00 +0000", "a 400-byte Message-ID"),
+    mail("dollars@example.org", null, "Mon, 01 Jul 2024 02:00:00 +0000", "cost: $' and $` and $& and $$"),
+  );
+  for (const mid of [...odd, `${"long".repeat(100)}@example.org`]) {
+    const page = await get(`${archive.base}/${LIST}/${encodeURIComponent(mid)}/`);
+    assert.equal(page.status, 200, mid);
+    assert.ok(page.body.includes(`&lt;${mid}&gt;`), `${mid}: its own page`);
+    const thread = await get(`${archive.base}/${LIST}/${encodeURIComponent(mid)}/T/`);
+    assert.equal(thread.status, 200, `${mid} /T/`);
+  }
+  const dollars = await get(`${archive.base}/${LIST}/dollars@example.org/`);
+  assert.match(dollars.body, /<title>cost: \$&#x27; and \$` and \$&amp; and \$\$ - tiny \| Mail archive<\/title>/);
+});

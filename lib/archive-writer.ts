@@ -133,7 +133,9 @@ export class ArchiveWriter {
     );
     const id = Number(info.lastInsertRowid);
     parsed.attachments.forEach((a, position) => {
-      this.sql.insertAttachment.run(id, position, a.filename, a.contentType, a.size);
+      // Bytes may arrive from a parse worker as a plain Uint8Array view.
+      const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
+      this.sql.insertAttachment.run(id, position, a.filename, a.contentType, a.size, content);
     });
     counts.added++;
     return threadId;
@@ -181,7 +183,7 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertAttachment: db.prepare(
-      `INSERT INTO "Attachment" (messageId, position, filename, contentType, size) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO "Attachment" (messageId, position, filename, contentType, size, content) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     getRef: db.prepare(`SELECT threadId FROM "ThreadRef" WHERE listId = ? AND mid = ?`),
     insertRef: db.prepare(`INSERT OR IGNORE INTO "ThreadRef" (listId, mid, threadId) VALUES (?, ?, ?)`),

@@ -1,21 +1,5 @@
-// Serving one attachment of an archived message: re-parses the stored raw
-// bytes (attachments are not stored twice) and picks headers that can never
-// make mail content run on the archive's origin.
-import { simpleParser } from "mailparser";
-
-export interface AttachmentFile {
-  filename: string | null;
-  contentType: string;
-  content: Buffer;
-}
-
-/** `position` counts mailparser's attachments in order, as ingest recorded them. */
-export async function extractAttachment(raw: Buffer, position: number): Promise<AttachmentFile | null> {
-  const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-  const a = mail.attachments[position];
-  if (!a) return null;
-  return { filename: a.filename ?? null, contentType: a.contentType || "application/octet-stream", content: a.content };
-}
+// Headers for serving an attachment that can never make mail content run on
+// the archive's origin.
 
 // Text shows as text (patches, logs); everything else downloads as opaque
 // bytes. HTML, SVG and XML from mail are scriptable: never served as such.

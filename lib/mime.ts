@@ -9,6 +9,8 @@ export interface AttachmentInfo {
   filename: string | null;
   contentType: string;
   size: number;
+  /** Decoded bytes, kept by the store so a download needs no re-parse. */
+  content: Uint8Array;
 }
 
 export interface ParsedMessage {
@@ -84,6 +86,7 @@ function toParsedMessage(mail: ParsedMail): ParsedMessage {
     filename: a.filename ?? null,
     contentType: a.contentType || "application/octet-stream",
     size: a.size ?? a.content?.length ?? 0,
+    content: a.content ?? Buffer.alloc(0),
   }));
   return {
     messageId,
@@ -154,9 +157,20 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
 
 const DIFF_MARKERS = /^(diff --git |--- a\/|\+\+\+ b\/|Index: )/m;
 
-export function looksLikePatch(bodyText: string, attachments: AttachmentInfo[]): boolean {
+export function looksLikePatch(bodyText: string, attachments: Pick<AttachmentInfo, "filename" | "contentType">[]): boolean {
   if (DIFF_MARKERS.test(bodyText)) return true;
   return attachments.some(
     (a) => /\.(patch|diff)$/i.test(a.filename ?? "") || /^text\/x-(patch|diff)$/i.test(a.contentType),
   );
+}
+
+/**
+ * Attachment `position` (mailparser's order, as ingest recorded it) of a
+ * stored message, for rows stored before attachments kept their bytes.
+ */
+export async function extractAttachment(raw: Buffer, position: number): Promise<{ filename: string | null; contentType: string; content: Buffer } | null> {
+  const mail = await simpleParser(raw, FAST_OPTIONS);
+  const a = mail.attachments[position];
+  if (!a) return null;
+  return { filename: a.filename ?? null, contentType: a.contentType || "application/octet-stream", content: a.content };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contentDisposition, extractAttachment, safeContentType } from "../lib/attachment";
+import { contentDisposition, safeContentType } from "../lib/attachment";
+import { extractAttachment, parseMessage } from "../lib/mime";
 
 const MAIL = Buffer.from(
   [
@@ -36,6 +37,16 @@ test("extractAttachment returns the decoded bytes by position", async () => {
   const second = await extractAttachment(MAIL, 1);
   assert.equal(second?.content.toString(), "<script>alert(1)</script>");
   assert.equal(await extractAttachment(MAIL, 2), null);
+});
+
+test("ingest keeps the same decoded bytes a download would extract, position by position", async () => {
+  const parsed = await parseMessage(MAIL);
+  assert.equal(parsed.attachments.length, 2);
+  for (const [i, a] of parsed.attachments.entries()) {
+    const extracted = await extractAttachment(MAIL, i);
+    assert.ok(extracted && Buffer.from(a.content).equals(extracted.content), `attachment ${i}`);
+    assert.equal(a.size, a.content.length);
+  }
 });
 
 test("safeContentType never lets HTML, SVG or XML through", () => {

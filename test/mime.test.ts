@@ -95,7 +95,7 @@ test("fixture patch-attachment.eml: a text/x-patch attachment is appended after 
   assert.equal(m.bodyText, `Does the attached patch help?\n\n[-- Attachment #2: 0001-frob.patch --]\n${patch}`);
   assert.equal(m.hasPatch, true);
   assert.deepEqual(m.attachments, [
-    { filename: "0001-frob.patch", contentType: "text/x-patch", size: Buffer.byteLength(patch) },
+    { filename: "0001-frob.patch", contentType: "text/x-patch", size: Buffer.byteLength(patch), content: Buffer.from(patch) },
   ]);
 });
 
@@ -107,7 +107,7 @@ test("fixture pgp-signed.eml: the signature is an attachment, not body text", as
   assert.ok(armor);
   assert.equal(m.bodyText, "Signed text.\n");
   assert.deepEqual(m.attachments, [
-    { filename: "signature.asc", contentType: "application/pgp-signature", size: armor[0].length },
+    { filename: "signature.asc", contentType: "application/pgp-signature", size: armor[0].length, content: Buffer.from(armor[0], "latin1") },
   ]);
   assert.equal(m.hasPatch, false);
 });

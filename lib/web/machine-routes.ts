@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { createGzip, gzipSync } from "node:zlib";
-import { contentDisposition, extractAttachment, safeContentType } from "../attachment";
+import { contentDisposition, safeContentType } from "../attachment";
+import { extractAttachment } from "../mime";
 import { messagesToAtom } from "../feed";
 import { formatMboxrd } from "../mbox";
 import { midToUrl } from "../mid";
@@ -132,20 +133,25 @@ function cachedXml(ctx: RequestContext, key: string, build: () => { xml: string;
   return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
 }
 
-/** /<list>/<mid>/<N>-<name>: attachment N, always a download, in a sandbox. */
+/** /<list>/<mid>/<N>-<name>: attachment N, always a download, in a sandbox; one row read, no parse. */
 export async function attachment(ctx: RequestContext, listName: string, mid: string, position: number): Promise<Reply> {
   const list = ctx.store.getListId(listName);
-  const message = list === null || position < 1 ? undefined : ctx.store.listRawVariants(list, mid, 1)[0];
-  if (!message) return text(404, "No such attachment\n");
-  const validators = { etag: `"${message.rawHash}-${position - 1}"`, lastModified: message.date };
-  const file = await extractAttachment(message.raw, position - 1);
+  const stored = list === null || position < 1 ? null : ctx.store.getAttachment(list, mid, position - 1);
+  if (!stored) return text(404, "No such attachment\n");
+  let file: { filename: string | null; contentType: string; content: Buffer } | null = stored.content
+    ? { filename: stored.filename, contentType: stored.contentType, content: stored.content }
+    : null;
+  if (!file) {
+    const raw = ctx.store.getRawById(stored.messageRowId);
+    file = raw ? await extractAttachment(raw, position - 1) : null;
+  }
   if (!file) return text(404, "No such attachment\n");
   return {
     status: 200,
     type: safeContentType(file.contentType),
     headers: { "Content-Disposition": contentDisposition(file.filename), "Content-Security-Policy": ATTACHMENT_CSP },
     body: file.content,
-    validators,
+    validators: { etag: `"${stored.rawHash}-${position - 1}"`, lastModified: stored.date },
   };
 }
 

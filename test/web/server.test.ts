@@ -8,6 +8,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import Database from "better-sqlite3";
 import { ensureSchema } from "../../lib/ensure-schema";
 import { ingest } from "../../lib/ingest";
 import { formatMboxrd } from "../../lib/mbox";
@@ -187,4 +188,25 @@ test("Message-IDs named like lore's files open at their pages; titles keep $' $`
   }
   const dollars = await get(`${archive.base}/${LIST}/dollars@example.org/`);
   assert.match(dollars.body, /<title>cost: \$&#x27; and \$` and \$&amp; and \$\$ - tiny \| Mail archive<\/title>/);
+});
+
+test("attachments come from their stored bytes; rows stored without them are parsed from the raw message", async () => {
+  const first = await get(`${archive.base}/${LIST}/d0@example.org/1-x`);
+  const second = await get(`${archive.base}/${LIST}/d0@example.org/2-x`);
+  assert.equal(first.status, 200);
+  assert.equal(second.status, 200);
+  assert.match(String(first.headers["content-disposition"]), /^attachment; /);
+  const db = new Database(dbFile);
+  try {
+    const id = (db.prepare(`SELECT id FROM "Message" WHERE messageId = 'd0@example.org'`).get() as { id: number }).id;
+    // A marker in the row proves the download reads the row, not the message.
+    db.prepare(`UPDATE "Attachment" SET content = ? WHERE messageId = ? AND position = 0`).run(Buffer.from("stored bytes\n"), id);
+    // An older row without bytes falls back to parsing and gives the same download.
+    db.prepare(`UPDATE "Attachment" SET content = NULL WHERE messageId = ? AND position = 1`).run(id);
+  } finally {
+    db.close();
+  }
+  assert.equal((await get(`${archive.base}/${LIST}/d0@example.org/1-x`, { "Cache-Control": "no-cache" })).body, "stored bytes\n");
+  assert.equal((await get(`${archive.base}/${LIST}/d0@example.org/2-x`)).body, second.body);
+  assert.equal((await get(`${archive.base}/${LIST}/d0@example.org/3-x`)).status, 404);
 });

@@ -36,6 +36,15 @@ export interface MessageState {
   variants: number;
 }
 
+export interface StoredAttachment {
+  filename: string | null;
+  contentType: string;
+  content: Buffer | null;
+  messageRowId: number;
+  rawHash: string;
+  date: Date;
+}
+
 type Row = Record<string, unknown>;
 
 const MESSAGE_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.fromAddr, m.toAddrs, m.ccAddrs, m.date, m.inReplyTo,
@@ -101,6 +110,12 @@ export class SqliteReader {
       ),
       variants: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT ${MAX_VARIANTS}`),
       attachmentsOf: db.prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment" WHERE messageId = ? ORDER BY position`),
+      attachment: db.prepare(
+        `SELECT a.filename, a.contentType, a.content, m.id AS messageRowId, m.rawHash, m.date
+           FROM "Message" m JOIN "Attachment" a ON a.messageId = m.id
+          WHERE m.listId = ? AND m.messageId = ? AND a.position = ? ORDER BY m.id LIMIT 1`,
+      ),
+      rawById: db.prepare(`SELECT raw FROM "Message" WHERE id = ?`),
       rawVariants: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
       thread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
       threadMembers: db.prepare(
@@ -222,6 +237,23 @@ export class SqliteReader {
   /** Raw bytes of the messages with this Message-ID, first stored first (lore's /raw serves them all). */
   listRawVariants(listId: number, mid: string, take = MAX_VARIANTS): RawMessage[] {
     return (this.sql.rawVariants.all(listId, mid, take) as Row[]).map(toRaw);
+  }
+
+  /**
+   * Attachment `position` (from 0) of the first message with this Message-ID:
+   * its stored bytes, or null `content` for rows stored before bytes were kept.
+   */
+  getAttachment(listId: number, mid: string, position: number): StoredAttachment | null {
+    const r = this.sql.attachment.get(listId, mid, position) as Row | undefined;
+    if (!r) return null;
+    return {
+      filename: (r.filename as string | null) ?? null, contentType: r.contentType as string, content: (r.content as Buffer | null) ?? null,
+      messageRowId: r.messageRowId as number, rawHash: r.rawHash as string, date: date(r.date),
+    };
+  }
+
+  getRawById(id: number): Buffer | null {
+    return ((this.sql.rawById.get(id) as Row | undefined)?.raw as Buffer | undefined) ?? null;
   }
 
   getThread(threadId: number): ThreadSummary | null {

@@ -170,19 +170,16 @@ test("property: MessageView markup links only to this origin, the web or mailto,
   );
 });
 
-test("property: renderBody stays fast on big hostile bodies", async (t) => {
+test("property: renderBody on big hostile bodies keeps every character in at most one block per character", async (t) => {
   const big = fc
     .tuple(fc.array(fc.constantFrom(...HOSTILE_TOKENS), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1000, max: 20_000 }))
     .map(([tokens, times]) => tokens.join("").repeat(times).slice(0, 400_000));
   await holds(
     t,
     fc.property(big, (text) => {
-      const started = performance.now();
+      // Time is measured in bench/bounds.ts (npm run bench:bounds), not here.
       const blocks = renderBody(text);
-      const ms = performance.now() - started;
       assert.ok(blocks.length <= text.length + 1);
-      // Linear: 400 kB in well under a second, even on a loaded 2-core CI machine.
-      assert.ok(ms < 1500, `${text.length} chars took ${Math.round(ms)} ms`);
     }),
     40,
     4,
@@ -208,18 +205,16 @@ const query = fc.oneof(
   fc.integer({ min: QUERY_LIMITS.maxLength - 5, max: QUERY_LIMITS.maxLength + 5 }).map((n) => "a".repeat(n)),
 );
 
-test("property: parseQuery + compileQuery throw QueryError only, fast, on a big alphabet", async (t) => {
+test("property: parseQuery + compileQuery throw QueryError only, on a big alphabet", async (t) => {
   await holds(
     t,
     fc.property(query, (q) => {
-      const started = performance.now();
       try {
         compileQuery(parseQuery(q, NOW));
       } catch (e) {
         assert.ok(e instanceof QueryError, `${JSON.stringify(q.slice(0, 80))}: ${String(e)}`);
         assert.ok(Number.isInteger(e.position) && e.position >= 0 && e.position <= Math.max(q.length, QUERY_LIMITS.maxLength));
       }
-      assert.ok(performance.now() - started < 200, `parsing ${q.length} chars took ${Math.round(performance.now() - started)} ms`);
     }),
     15_000,
     4,
@@ -388,7 +383,6 @@ test("property: parseMessage resolves to well-typed fields or rejects with an Er
   await holds(
     t,
     fc.asyncProperty(raw, async (bytes) => {
-      const started = performance.now();
       try {
         const p = await parseMessage(bytes);
         for (const s of [p.subject, p.fromName, p.fromAddr, p.bodyText]) assert.equal(typeof s, "string");
@@ -398,7 +392,6 @@ test("property: parseMessage resolves to well-typed fields or rejects with an Er
       } catch (e) {
         assert.ok(e instanceof Error && e.message.length > 0, `rejected with ${String(e)}`);
       }
-      assert.ok(performance.now() - started < 1000);
     }),
     1500,
     4,

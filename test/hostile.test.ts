@@ -373,7 +373,6 @@ describe("stored hostile mail through the page code", () => {
       if (!row) continue;
       const label = input.label;
       const started = performance.now();
-      const threadsBefore = threadsSeen.size;
       const view = store().listMessageVariants(list, row.messageId).find((v) => v.id === row.id);
       assert.ok(view, `${label}: no message view for <${row.messageId}> (row ${row.id})`);
 
@@ -396,10 +395,8 @@ describe("stored hostile mail through the page code", () => {
           pages++;
         }
       }
-      // One message's pages must not stall a worker: on average under a second a page.
-      const ms = Math.round(performance.now() - started);
-      if (process.env.HOSTILE_TIMING) t.diagnostic(`${label}: ${ms} ms`);
-      assert.ok(ms < 3000 * (threadsSeen.size === threadsBefore ? 1 : 3), `${label}: message page and thread views took ${ms} ms`);
+      // How long these pages take is measured in bench/bounds.ts, not asserted here.
+      if (process.env.HOSTILE_TIMING) t.diagnostic(`${label}: ${Math.round(performance.now() - started)} ms`);
     }
     t.diagnostic(`${pages} pages rendered`);
   });

@@ -99,11 +99,9 @@ describe("extractMids", () => {
     assert.deepEqual(extractMids("<a@x> <b@x> <a@x> < b@x >"), ["a@x", "b@x"]);
   });
 
-  it("stays fast on pathological input", () => {
+  it("finds the id after 100,000 characters of unclosed comments and brackets (timed in bench:bounds)", () => {
     const junk = "(".repeat(50_000) + "<".repeat(50_000) + "<a@b>";
-    const start = Date.now();
     assert.deepEqual(extractMids(junk), ["a@b"]);
-    assert.ok(Date.now() - start < 1000);
   });
 });
 

@@ -243,7 +243,7 @@ describe("parseQuery: errors", () => {
     assert.match(parseError(deep(QUERY_LIMITS.maxDepth + 1)).message, /nested too deeply/);
   });
 
-  it("answers huge inputs quickly", () => {
+  it("answers huge inputs with QueryError (timed in bench:bounds)", () => {
     const inputs = [
       "a ".repeat(5000),
       "(".repeat(10_000),
@@ -256,16 +256,9 @@ describe("parseQuery: errors", () => {
       "(".repeat(QUERY_LIMITS.maxLength),
       '"'.repeat(QUERY_LIMITS.maxLength - 1),
     ];
-    // Generous bounds: these take well under a millisecond, the machine may be busy.
-    for (const q of [...inputs, ...atLimit]) {
-      const t0 = performance.now();
-      assert.throws(() => parse(q), QueryError);
-      assert.ok(performance.now() - t0 < 500);
-    }
+    for (const q of [...inputs, ...atLimit]) assert.throws(() => parse(q), QueryError);
     // Within the length limit, hundreds of operators and empty groups are fine.
-    const t0 = performance.now();
     assert.deepEqual(parse("a " + "AND ".repeat(450) + "() ".repeat(40)), term("a"));
-    assert.ok(performance.now() - t0 < 500);
   });
 });
 

@@ -15,12 +15,13 @@ import { SearchResults } from "@/app/_ui/search-results";
 import { ThreadIndex } from "@/app/_ui/thread-index";
 import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "../cursor";
+import type { ListRow, MessageState } from "../store/sqlite/reader";
 import { midToUrl } from "../mid";
 import { readSearchRequest, searchMessages } from "../search";
 import { buildThreadTree, flattenThread } from "../thread";
 import { partIndex, splitThreadParts, THREAD_PART_LIMITS } from "../thread-parts";
 import type { RequestContext } from "./context";
-import type { CachedBody } from "./page-cache";
+import { cachedBody, cachedReply, listState, stamp } from "./cached-reply";
 import { redirect } from "./machine-routes";
 import type { Reply } from "./respond";
 
@@ -34,24 +35,20 @@ function html(opts: PageOptions, status: number, title: string, body: ReactEleme
   return { status, type: HTML, body: renderDocument({ title, stylesheet: opts.stylesheet, noindex }, body), headers: { "Cache-Control": "no-store" } };
 }
 
-function replyOf(ctx: RequestContext, key: string, entry: CachedBody): Reply {
-  return { status: 200, type: entry.type, body: entry.body, validators: entry, gzip: () => ctx.cache.gzipOf(key, entry) };
-}
-
-function cachedReply(ctx: RequestContext, key: string): Reply | null {
-  const entry = ctx.cache.get(key);
-  return entry ? replyOf(ctx, key, entry) : null;
-}
-
 function cachedPage(ctx: RequestContext, opts: PageOptions, key: string, lastModified: Date | null, render: () => { title: string; body: ReactElement }): Reply {
-  const cached = cachedReply(ctx, key);
-  if (cached) return cached;
-  const page = render();
-  return replyOf(ctx, key, ctx.cache.put(key, Buffer.from(renderDocument({ title: page.title, stylesheet: opts.stylesheet }, page.body)), HTML, lastModified));
+  return cachedBody(ctx, key, HTML, () => {
+    const page = render();
+    return { body: renderDocument({ title: page.title, stylesheet: opts.stylesheet }, page.body), lastModified };
+  });
 }
 
-function stamp(date: Date | null): number {
-  return date?.getTime() ?? 0;
+/** The list and the message's state, or the 404 page saying which is missing. */
+function resolveMessage(ctx: RequestContext, opts: PageOptions, name: string, mid: string): { list: ListRow; state: MessageState } | Reply {
+  const list = ctx.store.getList(name);
+  if (!list) return notFoundPage(opts, name);
+  const state = ctx.store.getMessageState(list.id, mid);
+  if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
+  return { list, state };
 }
 
 export function notFoundPage(opts: PageOptions, list?: string): Reply {
@@ -60,7 +57,7 @@ export function notFoundPage(opts: PageOptions, list?: string): Reply {
 
 export function homePage(ctx: RequestContext, opts: PageOptions): Reply {
   const lists = ctx.store.listLists();
-  const key = `home:${lists.map((l) => `${l.name}:${l.messageCount}:${stamp(l.lastDate)}`).join("|")}`;
+  const key = `home:${lists.map(listState).join("|")}`;
   const newest = lists.reduce<Date | null>((max, l) => (l.lastDate && (!max || l.lastDate > max) ? l.lastDate : max), null);
   return cachedPage(ctx, opts, key, newest, () => ({ title: "", body: <HomePage lists={lists} /> }));
 }
@@ -70,7 +67,7 @@ export function threadsPage(ctx: RequestContext, opts: PageOptions, name: string
   if (!list) return notFoundPage(opts, name);
   const before = parseCursor(t);
   const after = before ? null : parseCursor(a);
-  const key = `threads:${list.id}:${list.messageCount}:${stamp(list.lastDate)}:${stamp(before)}:${stamp(after)}`;
+  const key = `threads:${list.id}:${listState(list)}:${stamp(before)}:${stamp(after)}`;
   return cachedPage(ctx, opts, key, list.lastDate, () => {
     const page = ctx.store.listRecentThreads(list.id, { before, after });
     return { title: list.name, body: <ThreadIndex list={list} page={page} paged={Boolean(before || after)} /> };
@@ -78,10 +75,9 @@ export function threadsPage(ctx: RequestContext, opts: PageOptions, name: string
 }
 
 export function messagePage(ctx: RequestContext, opts: PageOptions, name: string, mid: string): Reply {
-  const list = ctx.store.getList(name);
-  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
-  if (!list) return notFoundPage(opts, name);
-  if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
+  const found = resolveMessage(ctx, opts, name, mid);
+  if ("status" in found) return found;
+  const { list, state } = found;
   const key = `msg:${ctx.origin}:${list.id}:${mid}:${state.variants}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
   return cachedPage(ctx, opts, key, state.threadLastDate, () => {
     const variants = boundVariants(ctx.store.listMessageVariants(list, mid));
@@ -94,10 +90,9 @@ export function messagePage(ctx: RequestContext, opts: PageOptions, name: string
 }
 
 export function threadPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string, nested: boolean, part: number): Reply {
-  const list = ctx.store.getList(name);
-  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
-  if (!list) return notFoundPage(opts, name);
-  if (!state) return midNotFound(ctx, opts, list.name, list.id, mid);
+  const found = resolveMessage(ctx, opts, name, mid);
+  if ("status" in found) return found;
+  const { list, state } = found;
   // One entry per thread, view and part, shared by every message's /T/ or /t/.
   const key = `thread:${state.threadId}:${nested ? "t" : "T"}:${part}:${state.threadCount}:${stamp(state.threadLastDate)}`;
   const cached = cachedReply(ctx, key);
@@ -146,16 +141,16 @@ export function lookupPage(ctx: RequestContext, opts: PageOptions, mid: string, 
 
 export async function searchPage(ctx: RequestContext, opts: PageOptions, list: string | null): Promise<Reply> {
   const req = readSearchRequest(ctx.query)!;
-  let listState = "all";
+  let scopeState: string;
   if (list !== null) {
     const row = ctx.store.getList(list);
     if (!row) return notFoundPage(opts, list);
-    listState = `${row.id}:${row.messageCount}:${stamp(row.lastDate)}`;
+    scopeState = listState(row);
   } else {
-    listState = ctx.store.listLists().map((l) => `${l.name}:${l.messageCount}:${stamp(l.lastDate)}`).join("|");
+    scopeState = ctx.store.listLists().map(listState).join("|");
   }
   // Relative dates (d:2.weeks.ago..) move with the clock: such a page is kept for the day.
-  const key = `search:${listState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
+  const key = `search:${scopeState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
   const cached = cachedReply(ctx, key);
   if (cached) return cached;
   const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
@@ -165,6 +160,5 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   }
   // A malformed query gets its explanation, never kept.
   if (result.error !== undefined) return html(opts, 200, `${req.q} - search ${scope}`, <SearchResults list={list} req={req} result={result} />, true);
-  const page = renderDocument({ title: `${req.q} - search ${scope}`, stylesheet: opts.stylesheet }, <SearchResults list={list} req={req} result={result} />);
-  return replyOf(ctx, key, ctx.cache.put(key, Buffer.from(page), HTML, null));
+  return cachedPage(ctx, opts, key, null, () => ({ title: `${req.q} - search ${scope}`, body: <SearchResults list={list} req={req} result={result} /> }));
 }

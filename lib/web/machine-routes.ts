@@ -12,6 +12,7 @@ import { midToUrl } from "../mid";
 import { searchHelpText } from "../search-help";
 import { MAX_THREAD_MESSAGES } from "../store/sqlite/reader";
 import type { RequestContext } from "./context";
+import { cachedBody, listState, stamp } from "./cached-reply";
 import { bodyEtag } from "./page-cache";
 import { ATTACHMENT_CSP, text, type Reply } from "./respond";
 
@@ -51,7 +52,7 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
   const state = list === null ? null : ctx.store.getMessageState(list, mid);
   if (!state) return noMessage(listName, mid);
   const lastModified = state.threadLastDate;
-  const key = `mbox:${state.threadId}:${state.threadCount}:${lastModified?.getTime() ?? 0}`;
+  const key = `mbox:${state.threadId}:${state.threadCount}:${stamp(lastModified)}`;
   const headers = { "Content-Disposition": 'inline; filename="t.mbox.gz"' };
   const cached = ctx.cache.get(key);
   if (cached) return { status: 200, type: cached.type, headers, body: cached.body, validators: cached };
@@ -81,7 +82,7 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const etag = `"t${state.threadId}-${state.threadCount}-${lastModified?.getTime() ?? 0}"`;
+  const etag = `"t${state.threadId}-${state.threadCount}-${stamp(lastModified)}"`;
   return { status: 200, type: "application/gzip", headers, body: Readable.from(messages()).pipe(createGzip()), validators: { etag, lastModified } };
 }
 
@@ -89,12 +90,12 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
 export function listAtom(ctx: RequestContext, listName: string): Reply {
   const list = ctx.store.getList(listName);
   if (!list) return text(404, `No list ${listName}\n`);
-  const key = `new.atom:${ctx.origin}:${list.id}:${list.messageCount}:${list.lastDate?.getTime() ?? 0}`;
-  return cachedXml(ctx, key, () => {
+  const key = `new.atom:${ctx.origin}:${list.id}:${listState(list)}`;
+  return cachedBody(ctx, key, ATOM_TYPE, () => {
     const messages = ctx.store.listNewestMessages(list, NEWEST_ENTRIES);
     const base = `/${midToUrl(list.name)}/`;
     return {
-      xml: messagesToAtom(ctx.origin, { id: `${base}new.atom`, title: `${list.name} - newest messages`, selfPath: `${base}new.atom`, alternatePath: base }, messages),
+      body: messagesToAtom(ctx.origin, { id: `${base}new.atom`, title: `${list.name} - newest messages`, selfPath: `${base}new.atom`, alternatePath: base }, messages),
       lastModified: messages[0]?.date ?? null,
     };
   });
@@ -105,15 +106,16 @@ export function threadAtom(ctx: RequestContext, listName: string, mid: string): 
   const list = ctx.store.getList(listName);
   const state = list ? ctx.store.getMessageState(list.id, mid) : null;
   if (!list || !state) return noMessage(listName, mid);
-  const key = `t.atom:${ctx.origin}:${state.threadId}:${state.threadCount}:${state.threadLastDate?.getTime() ?? 0}`;
-  return cachedXml(ctx, key, () => {
+  const key = `t.atom:${ctx.origin}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  return cachedBody(ctx, key, ATOM_TYPE, () => {
     const thread = ctx.store.getThread(state.threadId);
     // The newest entries only, like new.atom: a feed reader wants what is new.
     const newest = ctx.store.listThreadMembers(state.threadId).sort((a, b) => b.date.getTime() - a.date.getTime() || b.id - a.id).slice(0, THREAD_ATOM_ENTRIES);
-    const messages = [...ctx.store.listMessagesById(list, newest.map((m) => m.id)).values()].sort((a, b) => b.date.getTime() - a.date.getTime() || b.id - a.id);
+    const byId = ctx.store.listMessagesById(list, newest.map((m) => m.id));
+    const messages = newest.flatMap((m) => byId.get(m.id) ?? []);
     const base = `/${midToUrl(list.name)}/${midToUrl(thread?.rootMid || mid)}/`;
     return {
-      xml: messagesToAtom(
+      body: messagesToAtom(
         ctx.origin,
         { id: `${base}t.atom`, title: thread?.subject || "(no subject)", selfPath: `${base}t.atom`, alternatePath: `${base}T/` },
         messages,
@@ -121,16 +123,6 @@ export function threadAtom(ctx: RequestContext, listName: string, mid: string): 
       lastModified: state.threadLastDate,
     };
   });
-}
-
-function cachedXml(ctx: RequestContext, key: string, build: () => { xml: string; lastModified: Date | null }): Reply {
-  let entry = ctx.cache.get(key);
-  if (!entry) {
-    const { xml, lastModified } = build();
-    entry = ctx.cache.put(key, Buffer.from(xml), ATOM_TYPE, lastModified);
-  }
-  const cached = entry;
-  return { status: 200, type: cached.type, body: cached.body, validators: cached, gzip: () => ctx.cache.gzipOf(key, cached) };
 }
 
 /** /<list>/<mid>/<N>-<name>: attachment N, always a download, in a sandbox; one row read, no parse. */

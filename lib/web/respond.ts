@@ -88,9 +88,14 @@ function acceptsGzip(req: IncomingMessage): boolean {
 }
 
 export async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP, ...reply.headers };
+  // A reply's own headers (an attachment's sandbox, a Cache-Control) win over the defaults.
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    "Content-Security-Policy": PAGE_CSP,
+    ...(reply.validators ? validatorHeaders(reply.validators) : {}),
+    ...reply.headers,
+  };
   if (reply.type) headers["Content-Type"] = reply.type;
-  if (reply.validators) Object.assign(headers, validatorHeaders(reply.validators), reply.headers);
   const compressible = COMPRESSIBLE.test(headers["Content-Type"] ?? "");
   // A 304 carries the Vary its 200 would (RFC 9110 §15.4.5).
   if (compressible) headers.Vary = "Accept-Encoding";

@@ -40,6 +40,9 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
       else res.destroy();
     });
   });
+  // The fallback origin's port, read once rather than per request.
+  let localPort = 0;
+  server.on("listening", () => (localPort = (server.address() as { port?: number } | null)?.port ?? 0));
   // A slow client cannot hold a worker's socket open forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
@@ -52,8 +55,7 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
     const search = q === -1 ? "" : target.slice(q);
     const query = new URLSearchParams(search);
     const route = routeRequest(req.method ?? "GET", rawPath, query);
-    const port = (server.address() as { port?: number } | null)?.port ?? 0;
-    const ctx: RequestContext = { req, query, search, origin: publicOrigin(req.headers, options.origin, port), store, cache };
+    const ctx: RequestContext = { req, query, search, origin: publicOrigin(req.headers, options.origin, localPort), store, cache };
     if (req.method === "POST") req.resume(); // the body (empty from lei and b4) is not read
     await send(req, res, await dispatch(ctx, route));
   }

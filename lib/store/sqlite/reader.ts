@@ -108,8 +108,7 @@ export class SqliteReader {
            FROM "Message" m JOIN "Thread" t ON t.id = m.threadId
           WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT 1`,
       ),
-      variants: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT ${MAX_VARIANTS}`),
-      attachmentsOf: db.prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment" WHERE messageId = ? ORDER BY position`),
+      variantIds: db.prepare(`SELECT id FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ${MAX_VARIANTS}`),
       attachment: db.prepare(
         `SELECT a.filename, a.contentType, a.content, m.id AS messageRowId, m.rawHash, m.date
            FROM "Message" m JOIN "Attachment" a ON a.messageId = m.id
@@ -226,11 +225,11 @@ export class SqliteReader {
 
   /** Every stored message with this Message-ID in the list, first stored first (lore shows them all). */
   listMessageVariants(list: ListRow, mid: string): MessageView[] {
-    const rows = this.sql.variants.all(list.id, mid) as Row[];
-    const ids = rows.map((r) => r.id as number);
-    return rows.map((r) => {
-      const attachments = (this.sql.attachmentsOf.all(r.id) as Row[]).map(toAttachment);
-      return toMessageView(r, list, attachments, ids.filter((id) => id !== r.id));
+    const ids = (this.sql.variantIds.all(list.id, mid) as Row[]).map((r) => r.id as number);
+    const byId = this.listMessagesById(list, ids);
+    return ids.flatMap((id) => {
+      const message = byId.get(id);
+      return message ? [{ ...message, variantIds: ids.filter((other) => other !== id) }] : [];
     });
   }
 

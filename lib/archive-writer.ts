@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import type { ParsedMessage } from "./mime";
 import { syntheticMid } from "./mid";
+import { directParent, tripsMergeGuard } from "./threading/merge-guard";
 import { toSqlDate } from "./sql-date";
 
 export interface IncomingMessage {
@@ -51,6 +52,8 @@ export function emptyCounts(): IngestCounts {
 export class ArchiveWriter {
   private readonly db: Database.Database;
   private readonly sql;
+  /** Guarded messages (row ids) to look at again before the current message is done. */
+  private readonly pendingRechecks: number[] = [];
 
   /** `onWait` hears, once per wait, that another writer holds the database. */
   constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
@@ -80,11 +83,9 @@ export class ArchiveWriter {
   /** Writes one batch in one transaction: a killed process leaves whole batches only. */
   writeBatch(listId: number, batch: IncomingMessage[], counts: IngestCounts, logFailure: FailureLog): void {
     const run = this.db.transaction(() => {
+      this.pendingRechecks.length = 0; // left over only by a batch that threw
       const touched = new Set<number>();
-      for (const message of batch) {
-        const threadId = this.writeOne(listId, message, counts, logFailure);
-        if (threadId !== null) touched.add(threadId);
-      }
+      for (const message of batch) this.writeOne(listId, message, counts, logFailure, touched);
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
       if (touched.size > 0) this.sql.refreshList.run({ id: listId });
     });
@@ -109,62 +110,106 @@ export class ArchiveWriter {
     this.db.close();
   }
 
-  private writeOne(listId: number, message: IncomingMessage, counts: IngestCounts, logFailure: FailureLog): number | null {
+  private writeOne(listId: number, message: IncomingMessage, counts: IngestCounts, logFailure: FailureLog, touched: Set<number>): void {
     const { parsed, raw } = message;
     if (!parsed) {
       counts.failed++;
       logFailure(message.position, message.error ?? "unparseable message");
-      return null;
+      return;
     }
     const rawHash = createHash("sha256").update(raw).digest("hex");
     if (this.sql.hasHash.get(listId, rawHash)) {
       counts.duplicate++;
-      return null;
+      return;
     }
     const messageId = parsed.messageId ?? syntheticMid(raw);
     if (!parsed.messageId || !parsed.date) counts.repaired++;
     if (this.sql.hasMid.get(listId, messageId)) counts.variant++;
-    const threadId = this.joinThread(listId, messageId, parsed.references);
+    const { threadId, guarded } = this.threadMessage(listId, messageId, parsed, touched);
     const date = toSqlDate(parsed.date ?? message.fallbackDate ?? EPOCH);
     const info = this.sql.insertMessage.run(
       listId, messageId, rawHash, parsed.subject, parsed.fromName, parsed.fromAddr,
       parsed.to.join(", "), parsed.cc.join(", "), date, parsed.inReplyTo,
-      parsed.references.join(" "), threadId, parsed.bodyText, parsed.hasPatch ? 1 : 0, raw, raw.length,
+      parsed.references.join(" "), threadId, parsed.bodyText, parsed.hasPatch ? 1 : 0, raw, raw.length, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
+    if (guarded) for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
     parsed.attachments.forEach((a, position) => {
       // Bytes may arrive from a parse worker as a plain Uint8Array view.
       const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
       this.sql.insertAttachment.run(id, position, a.filename, a.contentType, a.size, content);
     });
     counts.added++;
-    return threadId;
+    this.recheckGuarded(listId, touched);
   }
 
-  // Threads are the connected components of the Message-ID graph (own id plus
-  // References). Components do not depend on arrival order, so a reply that
-  // comes before its parent ends up in the same thread as a clean run.
-  private joinThread(listId: number, messageId: string, references: string[]): number {
-    const mids = [messageId, ...references];
+  // Threads are the connected components of the Message-ID graph: each
+  // message links its own id to its direct parent and, unless the merge guard
+  // holds them back, to all its references. Components do not depend on
+  // arrival order, so a reply that comes before its parent ends up in the
+  // same thread as a clean run (see lib/threading/merge-guard.ts for why the
+  // guard keeps that true).
+  private threadMessage(listId: number, messageId: string, parsed: ParsedMessage, touched: Set<number>): { threadId: number; guarded: boolean } {
+    const references = parsed.references;
+    const parent = directParent(references, parsed.inReplyTo, messageId);
+    const rechecks: number[] = [];
+    let threadId = this.link(listId, parent === null ? [messageId] : [messageId, parent], touched, rechecks);
+    const guarded = tripsMergeGuard(references, (mid) => this.threadOf(listId, mid));
+    if (!guarded) threadId = this.link(listId, [messageId, ...references], touched, rechecks);
+    this.pendingRechecks.push(...rechecks);
+    return { threadId, guarded };
+  }
+
+  private threadOf(listId: number, mid: string): number | undefined {
+    return (this.sql.getRef.get(listId, mid) as { threadId: number } | undefined)?.threadId;
+  }
+
+  /**
+   * Puts the Message-IDs in one thread, merging the threads they are in, and
+   * returns it. Guarded messages whose references were in a merged thread, or
+   * name a Message-ID seen here for the first time, go on `rechecks`: their
+   * thread count may have dropped.
+   */
+  private link(listId: number, mids: string[], touched: Set<number>, rechecks: number[]): number {
     const found = new Set<number>();
     for (const mid of mids) {
-      const row = this.sql.getRef.get(listId, mid) as { threadId: number } | undefined;
-      if (row) found.add(row.threadId);
+      const thread = this.threadOf(listId, mid);
+      if (thread !== undefined) found.add(thread);
     }
     let target: number;
     if (found.size === 0) {
-      target = Number(this.sql.insertThread.run(listId, references[0] ?? messageId).lastInsertRowid);
+      target = Number(this.sql.insertThread.run(listId, mids[0] ?? "").lastInsertRowid);
     } else {
       target = Math.min(...found);
       for (const other of found) {
         if (other === target) continue;
+        for (const row of this.sql.guardedInThread.all(other) as { messageId: number }[]) rechecks.push(row.messageId);
         this.sql.moveMessages.run(target, other);
         this.sql.moveRefs.run(target, other);
         this.sql.deleteThread.run(other);
+        touched.delete(other);
       }
     }
-    for (const mid of mids) this.sql.insertRef.run(listId, mid, target);
+    for (const mid of mids) {
+      if (this.sql.insertRef.run(listId, mid, target).changes === 0) continue;
+      for (const row of this.sql.guardedByMid.all(listId, mid) as { messageId: number }[]) rechecks.push(row.messageId);
+    }
+    touched.add(target);
     return target;
+  }
+
+  /** Lifts the guard from every queued message whose references now span few enough threads. */
+  private recheckGuarded(listId: number, touched: Set<number>): void {
+    while (this.pendingRechecks.length > 0) {
+      const id = this.pendingRechecks.pop() as number;
+      const row = this.sql.guardedMessage.get(id) as { messageId: string; inReplyTo: string | null; references: string } | undefined;
+      if (row === undefined) continue; // already lifted
+      const references = row.references === "" ? [] : row.references.split(" ");
+      if (tripsMergeGuard(references, (mid) => this.threadOf(listId, mid))) continue;
+      this.sql.unguard.run(id);
+      this.sql.deleteGuardedRefs.run(id);
+      this.link(listId, [row.messageId, ...references], touched, this.pendingRechecks);
+    }
   }
 }
 
@@ -179,8 +224,8 @@ function prepareStatements(db: Database.Database) {
     hasMid: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND messageId = ? LIMIT 1`),
     insertMessage: db.prepare(
       `INSERT INTO "Message" (listId, messageId, rawHash, subject, fromName, fromAddr, toAddrs, ccAddrs, date,
-        inReplyTo, "references", threadId, bodyText, hasPatch, raw, size)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        inReplyTo, "references", threadId, bodyText, hasPatch, raw, size, mergeGuarded)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertAttachment: db.prepare(
       `INSERT INTO "Attachment" (messageId, position, filename, contentType, size, content) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -191,6 +236,14 @@ function prepareStatements(db: Database.Database) {
     moveMessages: db.prepare(`UPDATE "Message" SET threadId = ? WHERE threadId = ?`),
     moveRefs: db.prepare(`UPDATE "ThreadRef" SET threadId = ? WHERE threadId = ?`),
     deleteThread: db.prepare(`DELETE FROM "Thread" WHERE id = ?`),
+    insertGuardedRef: db.prepare(`INSERT OR IGNORE INTO "GuardedRef" (messageId, listId, mid) VALUES (?, ?, ?)`),
+    guardedByMid: db.prepare(`SELECT messageId FROM "GuardedRef" WHERE listId = ? AND mid = ?`),
+    guardedInThread: db.prepare(
+      `SELECT DISTINCT g.messageId FROM "ThreadRef" r JOIN "GuardedRef" g ON g.listId = r.listId AND g.mid = r.mid WHERE r.threadId = ?`,
+    ),
+    guardedMessage: db.prepare(`SELECT messageId, inReplyTo, "references" FROM "Message" WHERE id = ? AND mergeGuarded`),
+    unguard: db.prepare(`UPDATE "Message" SET mergeGuarded = 0 WHERE id = ?`),
+    deleteGuardedRefs: db.prepare(`DELETE FROM "GuardedRef" WHERE messageId = ?`),
     // The thread's face on the index page is its earliest message; ties are
     // broken by Message-ID so the result does not depend on ingest order.
     refreshThread: db.prepare(`

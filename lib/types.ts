@@ -62,6 +62,7 @@ export interface ThreadMember {
   subject: string;
   fromName: string;
   date: Date;
+  /** What the thread tree follows: a merge-guarded message keeps only its direct parent. */
   references: string[];
   /** Characters of body text: what a thread page part is bounded by. */
   textLength: number;

@@ -146,7 +146,10 @@ function canonicalDump(file: string) {
 
     const lists = db.prepare(`SELECT name, address, description, messageCount, lastDate FROM "List" ORDER BY name`).all();
     const ftsRows = (db.prepare(`SELECT count(*) AS n FROM message_fts_docsize`).get() as { n: number }).n;
-    return { messages: messageList, threads, attachments, lists, ftsRows, orphanRefs };
+    const guardedRefs = (db.prepare(`SELECT messageId, mid FROM "GuardedRef"`).all() as Array<{ messageId: number; mid: string }>)
+      .map(({ messageId, mid }) => `${hashById.get(messageId)} ${mid}`)
+      .sort();
+    return { messages: messageList, threads, attachments, lists, ftsRows, orphanRefs, guardedRefs };
   });
 }
 
@@ -162,6 +165,7 @@ function exactDump(file: string) {
         .map(({ raw, ...rest }) => ({ ...rest, raw: sha256(raw) })),
       threads: all(`SELECT * FROM "Thread" ORDER BY id`),
       refs: all(`SELECT * FROM "ThreadRef" ORDER BY listId, mid`),
+      guardedRefs: all(`SELECT * FROM "GuardedRef" ORDER BY messageId, mid`),
       attachments: all(`SELECT * FROM "Attachment" ORDER BY id`),
       fts: all(`SELECT * FROM message_fts_docsize ORDER BY id`),
       sequences: all(`SELECT * FROM sqlite_sequence ORDER BY name`),
@@ -571,6 +575,119 @@ describe("threading order-independence", () => {
     assert.equal(dumps[0]!.threads.length, 6);
     assertSameDump(dumps[1]!, dumps[0]!, "reversed");
     assertSameDump(dumps[2]!, dumps[0]!, "shuffled");
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 4b. The merge guard (lib/threading/merge-guard.ts)
+
+describe("merge guard", () => {
+  const at = (day: number, hour: number) =>
+    new Date(Date.UTC(2024, 1, day, hour)).toUTCString().replace("GMT", "+0000");
+  const q = (mid: string) => `${mid}@guard.example`;
+  // Six unrelated threads of two messages each.
+  const threadsOfTwo = [1, 2, 3, 4, 5, 6].flatMap((k) => [
+    mail({ mid: q(`t${k}`), subject: `topic ${k}`, date: at(k, 8) }),
+    mail({ mid: q(`t${k}-r`), subject: `Re: topic ${k}`, date: at(k, 9), inReplyTo: q(`t${k}`), references: [q(`t${k}`)] }),
+  ]);
+  // The merging message: References name every root, In-Reply-To the third.
+  const merger = mail({
+    mid: q("merger"), subject: "Re: everything", date: at(7, 8), inReplyTo: q("t3"),
+    references: [1, 2, 3, 4, 5, 6].map((k) => q(`t${k}`)),
+  });
+  // Its reply copies the References, as mail clients do: also guarded.
+  const mergerReply = mail({
+    mid: q("merger-r"), subject: "Re: everything", date: at(7, 9), inReplyTo: q("merger"),
+    references: [...[1, 2, 3, 4, 5, 6].map((k) => q(`t${k}`)), q("merger")],
+  });
+  // A long but honest chain: eight ancestors, all in one thread once they arrive.
+  const chain = Array.from({ length: 9 }, (_, i) =>
+    mail({
+      mid: q(`c${i}`), subject: i === 0 ? "long chain" : "Re: long chain", date: at(8, i),
+      inReplyTo: i === 0 ? undefined : q(`c${i - 1}`),
+      references: Array.from({ length: i }, (_, j) => q(`c${j}`)),
+    }));
+  // A reply that quotes two threads: two threads are within the limit, so it links them.
+  const bridge = mail({
+    mid: q("bridge"), subject: "Re: topic 5 and 6", date: at(9, 8), inReplyTo: q("t6-r"),
+    references: [q("t5"), q("t5-r"), q("t6"), q("t6-r")],
+  });
+  const corpus = [...threadsOfTwo, merger, mergerReply, ...chain, bridge];
+  const expectedPartition = [
+    ["t1", "t1-r"], ["t2", "t2-r"], ["t3", "t3-r", "merger", "merger-r"], ["t4", "t4-r"],
+    ["t5", "t5-r", "t6", "t6-r", "bridge"], chain.map((_, i) => `c${i}`),
+  ].map((mids) => mids.map(q).sort().join(" ")).sort();
+
+  function partition(file: string): string[] {
+    return canonicalDump(file).threads.map((t) => t.members);
+  }
+
+  function guarded(file: string): string[] {
+    return withDb(file, (db) =>
+      (db.prepare(`SELECT messageId FROM "Message" WHERE mergeGuarded ORDER BY messageId`).all() as { messageId: string }[])
+        .map((r) => r.messageId));
+  }
+
+  test("a message naming six threads joins only its In-Reply-To's; its reply follows it", async () => {
+    const db = freshDb("guard");
+    await run(db, [writeFile("guard.mbox", mbox(corpus))]);
+    assert.deepEqual(partition(db), expectedPartition);
+    assert.deepEqual(guarded(db), [q("merger-r"), q("merger")]);
+    const dump = canonicalDump(db);
+    const merged = dump.threads.find((t) => t.members.includes(q("merger")))!;
+    assert.deepEqual(merged.refs, ["merger", "merger-r", "t3", "t3-r"].map(q).sort(), "the other roots stay out of the thread");
+    assert.equal(dump.guardedRefs.length, 6 + 7, "every reference of a guarded message is kept for a later look");
+  });
+
+  test("the result does not depend on arrival order or batch size", async () => {
+    const orders = [
+      { name: "guard-reversed", messages: [...corpus].reverse(), batchSize: 1000 },
+      { name: "guard-merger-first", messages: [merger, mergerReply, ...[...chain].reverse(), bridge, ...threadsOfTwo], batchSize: 1 },
+      ...[11, 12, 13, 14].map((seed) => ({ name: `guard-shuffle-${seed}`, messages: shuffled(corpus, seed), batchSize: 1 + (seed % 4) })),
+    ];
+    const reference = freshDb("guard-file-order");
+    await run(reference, [writeFile("guard-file-order.mbox", mbox(corpus))]);
+    const expected = canonicalDump(reference);
+    for (const order of orders) {
+      const db = freshDb(order.name);
+      await run(db, [writeFile(`${order.name}.mbox`, mbox(order.messages))], { batchSize: order.batchSize });
+      assert.deepEqual(partition(db), expectedPartition, `${order.name}: partition`);
+      assert.deepEqual(guarded(db), [q("merger-r"), q("merger")], `${order.name}: guarded`);
+      assertSameDump(canonicalDump(db), expected, order.name);
+    }
+  });
+
+  test("a reply that arrives before its eight ancestors is guarded, then joins their thread when they come", async () => {
+    const db = freshDb("guard-lifted");
+    await run(db, [writeFile("chain-tail.mbox", mbox([chain[8]!]))]);
+    assert.deepEqual(guarded(db), [q("c8")], "eight unknown references count as eight threads");
+    await run(db, [writeFile("chain-head.mbox", mbox(chain.slice(0, 8)))]);
+    assert.deepEqual(guarded(db), []);
+    assert.deepEqual(partition(db), [chain.map((_, i) => q(`c${i}`)).sort().join(" ")]);
+    assert.equal(withDb(db, (d) => (d.prepare(`SELECT count(*) AS n FROM "GuardedRef"`).get() as { n: number }).n), 0);
+  });
+
+  test("on the sample, a message naming every thread root leaves the thread count as it was", async () => {
+    const db = freshDb("guard-sample");
+    await run(db, [SAMPLE]);
+    const before = withDb(db, (d) => d.prepare(`SELECT rootMid, messageCount FROM "Thread" ORDER BY rootMid`).all() as
+      Array<{ rootMid: string; messageCount: number }>);
+    assert.ok(before.length > 40, `${before.length} threads in the sample`);
+    const roots = before.map((t) => t.rootMid);
+    const attack = mail({
+      mid: q("sample-merger"), subject: "Re: all of it", date: at(20, 8), inReplyTo: roots[0]!, references: roots,
+    });
+    await run(db, [writeFile("sample-merger.mbox", mbox([attack]))]);
+    const after = withDb(db, (d) => d.prepare(`SELECT rootMid, messageCount FROM "Thread" ORDER BY rootMid`).all() as
+      Array<{ rootMid: string; messageCount: number }>);
+    assert.equal(after.length, before.length);
+    const largest = (threads: typeof before) => Math.max(...threads.map((t) => t.messageCount));
+    assert.ok(largest(after) <= largest(before) + 1, `largest thread ${largest(before)} → ${largest(after)} messages`);
+    const merged = withDb(db, (d) => d.prepare(
+      `SELECT t.messageCount AS n, m.mergeGuarded AS guarded FROM "Message" m JOIN "Thread" t ON t.id = m.threadId WHERE m.messageId = ?`,
+    ).get(q("sample-merger")) as { n: number; guarded: number });
+    assert.equal(merged.guarded, 1);
+    assert.equal(merged.n, before.find((t) => t.rootMid === roots[0])!.messageCount + 1, "it joined its In-Reply-To's thread");
   });
 });
 

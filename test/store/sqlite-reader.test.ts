@@ -77,3 +77,26 @@ test("listLists reports counts and the last activity", async () => {
   assert.equal(many?.messageCount, 450);
   assert.equal(many?.lastDate?.toISOString(), new Date(Date.UTC(2024, 0, 1) + 2_000_000_000 + 450 * 60_000).toISOString());
 });
+
+test("a merge-guarded message hangs under its direct parent only, so no other thread's root shows as a ghost", async () => {
+  const roots = [1, 2, 3, 4, 5].map((k) => `root${k}@g`);
+  const raws = roots.map((mid, k) => Buffer.from(`Message-ID: <${mid}>\nFrom: A <a@x>\nSubject: root ${k}\nDate: Mon, 0${k + 1} Jan 2024 10:00:00 +0000\n\nbody\n`));
+  raws.push(Buffer.from(
+    `Message-ID: <merger@g>\nFrom: M <m@x>\nSubject: Re: all\nDate: Mon, 08 Jan 2024 10:00:00 +0000\n` +
+      `In-Reply-To: <root2@g>\nReferences: ${roots.map((m) => `<${m}>`).join(" ")}\n\nbody\n`,
+  ));
+  const file = path.join(dir, "guard.mbox");
+  fs.writeFileSync(file, Buffer.concat(raws.map(formatMboxrd)));
+  await ingest({ dbFile, list: { name: "guard" }, sources: [file] });
+  const fresh = new SqliteReader(dbFile);
+  try {
+    const list = fresh.getList("guard")!;
+    assert.equal(fresh.listRecentThreads(list.id).threads.length, 5);
+    const merger = fresh.getMessageState(list.id, "merger@g")!;
+    const members = fresh.listThreadMembers(merger.threadId);
+    assert.deepEqual(members.map((m) => m.mid), ["root2@g", "merger@g"]);
+    assert.deepEqual(members.find((m) => m.mid === "merger@g")!.references, ["root2@g"]);
+  } finally {
+    fresh.close();
+  }
+});

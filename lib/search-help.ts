@@ -100,8 +100,10 @@ ${table(PARAMS)}
   \`lei q -I <url>\` and \`b4 am -c\` POST ${base}?q=…&x=m and get mboxrd back.
 
 Limits: a query is at most ${QUERY_LIMITS.maxLength} characters, ${QUERY_LIMITS.maxTerms} terms and ${SEARCH_LIMITS.maxWords} words
-(${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier); counts and paging stop at ${n(SEARCH_LIMITS.countCap)}
-results (narrow the query, e.g. with d:); a download (x=m) holds at most
+(${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier); counts are exact up to ${n(SEARCH_LIMITS.countCap)},
+paging stops at ${n(SEARCH_LIMITS.pageCap)} results (narrow the query, e.g. with d:), and relevance
+(&r) ranks the newest ${n(SEARCH_LIMITS.rankCandidates)} hits; a search that takes longer than
+${SEARCH_LIMITS.budgetMs / 1000} s is stopped (HTTP 503); a download (x=m) holds at most
 ${n(SEARCH_LIMITS.mboxMaxMessages)} messages and ${SEARCH_LIMITS.mboxMaxBytes / 1048576} MB.
 `;
 }

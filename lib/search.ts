@@ -8,7 +8,8 @@
 //   holds date and rowid: text terms are checked against the FTS rowid set
 //   (built once per statement), so no row of the big Message table (raw mail
 //   in it) is read until the ≤ 50 hits of the page are fetched;
-// - counts stop at SEARCH_LIMITS.countCap, paging stops there too;
+// - counts stop at SEARCH_LIMITS.countCap, paging at pageCap, and relevance
+//   scores only the newest rankCandidates hits;
 // - a phrase costs FTS5 one doclist read per word, so words per phrase and per
 //   query are capped (a 1,000-word identifier took 2 s before this cap);
 // - downloads (x=m) are capped in messages and bytes, and stream in batches.
@@ -41,8 +42,14 @@ async function rawQuery<T = unknown[]>(db: Database.Database, sql: string, ...pa
 export const SEARCH_LIMITS = {
   pageSize: 50,
   maxPageSize: 200,
-  /** Counts stop here ("10,000+"); so does paging. */
-  countCap: 10_000,
+  /** Counts are exact up to here ("1,000+" beyond): counting costs a walk over every hit counted. */
+  countCap: 1_000,
+  /** Paging stops here: page N costs a walk over the hits before it. */
+  pageCap: 10_000,
+  /** Relevance (&r) ranks the newest this many hits, not every hit: bm25 costs per scored row. */
+  rankCandidates: 1_000,
+  /** A search still running after this long is stopped (lib/web/search-pool.ts) and answered 503. */
+  budgetMs: 2_000,
   mboxMaxMessages: 10_000,
   mboxMaxBytes: 200 * 1024 * 1024,
   /** Words in one term: a phrase, an identifier like ima_appraise or a path. */
@@ -156,6 +163,36 @@ export function planSearch(q: string, now: Date = new Date()): SearchPlan {
   };
 }
 
+/**
+ * Whether a search goes to the costly lane (lib/web/search-pool.ts): its cost
+ * grows with the words FTS5 merges and the rows bm25 scores. A malformed
+ * query is cheap: it fails before any SQL.
+ */
+export function isCostlySearch(q: string, order: SearchOrder, now: Date = new Date()): boolean {
+  if (order === "relevance") return true;
+  let ast: QueryNode;
+  try {
+    ast = parseQuery(q, now);
+  } catch {
+    return false;
+  }
+  let words = 0;
+  let nodes = 0;
+  const visit = (n: QueryNode): void => {
+    nodes++;
+    if (n.type === "term") words += n.text.match(TOKEN)?.length ?? 0;
+    else if (n.type === "not") visit(n.child);
+    else if (n.type === "and" || n.type === "or") n.children.forEach(visit);
+  };
+  visit(ast);
+  return words > CHEAP_WORDS || nodes > CHEAP_NODES;
+}
+
+// A lore-style query a person types (s:ima f:zohar, "two words" AND d:2.weeks.ago..)
+// stays under these.
+const CHEAP_WORDS = 4;
+const CHEAP_NODES = 8;
+
 type TermNode = Extract<QueryNode, { type: "term" }>;
 
 // Terms a hit must (or may) contain; the ones under NOT are not in it.
@@ -213,6 +250,31 @@ function clampInt(value: number | undefined, min: number, max: number, dflt: num
   return Math.min(max, Math.max(min, Math.floor(value)));
 }
 
+/**
+ * One page in relevance order. bm25 is computed by FTS5 for every row its
+ * MATCH visits, so the match is confined to the rowid span of the newest
+ * rankCandidates hits (rowids follow arrival, which follows date closely);
+ * only hits inside that candidate set are ranked. Hits without a positive
+ * word (d:… OR foo) rank last, newest first.
+ */
+function rankedPage(
+  db: Database.Database,
+  plan: SearchPlan,
+  from: { sql: string; params: SqlParam[] },
+  limit: number,
+  offset: number,
+): number[] {
+  const rows = db.prepare(
+    `WITH h AS MATERIALIZED (SELECT m.id AS id, m.date AS date ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ?),
+          span AS (SELECT min(id) AS lo, max(id) AS hi FROM h),
+          r AS MATERIALIZED (SELECT rowid AS id, ${BM25} AS score FROM message_fts
+                              WHERE message_fts MATCH ? AND rowid BETWEEN (SELECT lo FROM span) AND (SELECT hi FROM span))
+     SELECT h.id AS id FROM h LEFT JOIN r ON r.id = h.id
+     ORDER BY r.score IS NULL, r.score, h.date DESC, h.id DESC LIMIT ? OFFSET ?`,
+  ).all(...from.params, SEARCH_LIMITS.rankCandidates, plan.rankMatch ?? "", limit, offset) as { id: number | bigint }[];
+  return rows.map((r) => Number(r.id));
+}
+
 export async function searchMessages(options: SearchOptions): Promise<SearchResult> {
   const db = connectionOf(options.db);
   const limit = clampInt(options.limit, 1, SEARCH_LIMITS.maxPageSize, SEARCH_LIMITS.pageSize);
@@ -228,48 +290,24 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
     if (err instanceof QueryError) return empty(err.message);
     throw err;
   }
-  if (offset >= SEARCH_LIMITS.countCap) {
+  if (offset >= SEARCH_LIMITS.pageCap) {
     return empty(
-      `Only the first ${SEARCH_LIMITS.countCap.toLocaleString("en-US")} results can be paged through; narrow the query (for example with d:).`,
+      `Only the first ${SEARCH_LIMITS.pageCap.toLocaleString("en-US")} results can be paged through; narrow the query (for example with d:).`,
     );
   }
   const order: SearchOrder = requested === "relevance" && plan.rankMatch !== null ? "relevance" : "date";
   const from = hitsFrom(plan, options.list);
   try {
-    // One statement: the newest countCap + 1 hits are collected once (one
-    // FTS5 evaluation), counted, and the page is cut from them. Measured
-    // 10-35% faster than a page query plus a count query.
-    const cap = SEARCH_LIMITS.countCap + 1;
-    const h = `h AS MATERIALIZED (SELECT m.id AS id, m.date AS date ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ?)`;
-    const rows =
+    const ids =
       order === "relevance"
-        ? // Ranks the newest countCap hits (all of them below the cap). The LEFT
-          // JOIN keeps hits that matched without a positive word (d:… OR foo).
-          await rawQuery<{ id: number | bigint; total: number | bigint }[]>(
-        db,
-            `WITH ${h},
-                  r AS MATERIALIZED (SELECT rowid AS id, ${BM25} AS score FROM message_fts WHERE message_fts MATCH ?)
-             SELECT h.id AS id, (SELECT count(*) FROM h) AS total FROM h LEFT JOIN r ON r.id = h.id
-             ORDER BY r.score IS NULL, r.score, h.date DESC, h.id DESC LIMIT ? OFFSET ?`,
-            ...from.params, cap, plan.rankMatch ?? "", limit, offset,
-          )
-        : await rawQuery<{ id: number | bigint; total: number | bigint }[]>(
-        db,
-            `WITH ${h} SELECT id, (SELECT count(*) FROM h) AS total FROM h ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`,
-            ...from.params, cap, limit, offset,
-          );
-    const ids = rows.map((r) => Number(r.id));
-    let total = Number(rows[0]?.total ?? 0);
-    if (rows.length === 0 && offset > 0) {
-      // Past the last page: no row carries the total.
-      const counted = await rawQuery<{ n: number | bigint }[]>(
-        db,
-        `SELECT count(*) AS n FROM (SELECT 1 ${from.sql} LIMIT ?)`,
-        ...from.params,
-        cap,
-      );
-      total = Number(counted[0]?.n ?? 0);
-    }
+        ? rankedPage(db, plan, from, limit, offset)
+        : (db.prepare(`SELECT m.id AS id ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ? OFFSET ?`)
+            .all(...from.params, limit, offset) as { id: number | bigint }[]).map((r) => Number(r.id));
+    // The count walks at most countCap + 1 hits (the page's own walk has
+    // warmed the same pages), so its cost does not grow with the archive.
+    const counted = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from.sql} LIMIT ?)`)
+      .get(...from.params, SEARCH_LIMITS.countCap + 1) as { n: number | bigint };
+    const total = Number(counted.n);
     const hits = await loadHits(db, ids, plan);
     return {
       hits,
@@ -387,21 +425,30 @@ export function groupByThread(hits: SearchHit[]): { threadId: number; list: stri
 
 // ---------------------------------------------------------------- x=m
 
-export type MboxResult =
-  | { ok: false; status: 400 | 404 | 413; message: string }
-  | { ok: true; messages: number; bytes: number; body: ReadableStream<Uint8Array> };
+export type MboxRefusal = { ok: false; status: 400 | 404 | 413; message: string };
+export type MboxResult = MboxRefusal | { ok: true; messages: number; bytes: number; body: ReadableStream<Uint8Array> };
+/** The search half of a download: which messages, oldest first (the costly part, run in a search process). */
+export type MboxPlan = MboxRefusal | { ok: true; ids: number[]; bytes: number };
 
-/**
- * Every hit (threads: every message of every thread with a hit) as gzipped
- * mboxrd, oldest first, the way `lei q` and `b4 am -c` fetch results.
- */
-export async function searchMbox(options: {
+export interface MboxOptions {
   list: string | null;
   q: string;
   threads: boolean;
   now?: Date;
   db?: Database.Database;
-}): Promise<MboxResult> {
+}
+
+/**
+ * Every hit (threads: every message of every thread with a hit) as gzipped
+ * mboxrd, oldest first, the way `lei q` and `b4 am -c` fetch results.
+ */
+export async function searchMbox(options: MboxOptions): Promise<MboxResult> {
+  const plan = await searchMboxPlan(options);
+  if (!plan.ok) return plan;
+  return { ok: true, messages: plan.ids.length, bytes: plan.bytes, body: mboxStream(connectionOf(options.db), plan.ids) };
+}
+
+export async function searchMboxPlan(options: MboxOptions): Promise<MboxPlan> {
   const db = connectionOf(options.db);
   let plan: SearchPlan;
   try {
@@ -452,10 +499,11 @@ export async function searchMbox(options: {
       message: `The ${rows.length} matching messages hold ${Math.ceil(bytes / 1048576)} MB, more than the ${SEARCH_LIMITS.mboxMaxBytes / 1048576} MB a download may; narrow the query.\n`,
     };
   }
-  return { ok: true, messages: rows.length, bytes, body: mboxStream(db, rows.map((r) => Number(r.id))) };
+  return { ok: true, ids: rows.map((r) => Number(r.id)), bytes };
 }
 
-function mboxStream(db: Database.Database, ids: number[]): ReadableStream<Uint8Array> {
+/** The messages of a download plan as gzipped mboxrd, read by id in batches. */
+export function mboxStream(db: Database.Database, ids: number[]): ReadableStream<Uint8Array> {
   async function* messages(): AsyncGenerator<Buffer> {
     for (let i = 0; i < ids.length; i += MBOX_BATCH) {
       const batch = ids.slice(i, i + MBOX_BATCH);

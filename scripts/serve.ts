@@ -51,6 +51,7 @@ if (cluster.isPrimary) {
     cacheBytes: cacheMegabytes() * 1024 * 1024,
     origin: readOriginConfig(),
     stylesheet: loadStylesheet(ROOT),
+    searchBudgetMs: Number(process.env.SEARCH_BUDGET_MS) || undefined,
     onError: (err, req) => console.error(`archive: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`),
   });
   server.listen(port, host);

@@ -79,7 +79,7 @@ function Switches({ list, req, result }: { list: string | null; req: SearchReque
 }
 
 function MboxForm({ list, req, result }: { list: string | null; req: SearchRequest; result: SearchResult }) {
-  const tooMany = result.totalCapped || result.total > SEARCH_LIMITS.mboxMaxMessages;
+  const tooMany = result.total > SEARCH_LIMITS.mboxMaxMessages;
   return (
     <form method="post" action={searchHref(list, { q: req.q, view: "mbox" })} className="search">
       <button type="submit">download mbox.gz</button>
@@ -89,7 +89,7 @@ function MboxForm({ list, req, result }: { list: string | null; req: SearchReque
       <span className="muted">
         {tooMany
           ? `more than ${SEARCH_LIMITS.mboxMaxMessages.toLocaleString("en-US")} messages match: narrow the query first`
-          : `${plural(result.total, "message")}, gzipped mboxrd (git am, b4 and lei read it)`}
+          : `${result.totalCapped ? countText(result).replace("results", "messages") : plural(result.total, "message")}, gzipped mboxrd (git am, b4 and lei read it)`}
       </span>
     </form>
   );
@@ -97,7 +97,10 @@ function MboxForm({ list, req, result }: { list: string | null; req: SearchReque
 
 function Pager({ list, req, result }: { list: string | null; req: SearchRequest; result: SearchResult }) {
   const next = result.offset + result.limit;
-  const hasNext = next < result.total && next < SEARCH_LIMITS.countCap;
+  // Past the exact count, a full page says there may be more.
+  const more = result.totalCapped ? result.hits.length === result.limit : next < result.total;
+  const cap = result.order === "relevance" ? SEARCH_LIMITS.rankCandidates : SEARCH_LIMITS.pageCap;
+  const hasNext = more && next < cap;
   const prev = Math.max(0, result.offset - result.limit);
   if (!hasNext && result.offset === 0) return null;
   const href = (offset: number) => searchHref(list, { q: req.q, order: result.order, view: req.view, offset });

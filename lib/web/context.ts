@@ -1,8 +1,9 @@
 // What every handler gets: the request, its route's query, the public origin
-// for absolute URLs, this worker's store connection and page cache.
+// for absolute URLs, this worker's store connection, page cache and search processes.
 import type { IncomingMessage } from "node:http";
 import type { SqliteReader } from "../store/sqlite/reader";
 import type { PageCache } from "./page-cache";
+import type { SearchPool } from "./search-pool";
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -12,4 +13,6 @@ export interface RequestContext {
   origin: string;
   store: SqliteReader;
   cache: PageCache;
+  /** Where searches run: never on this event loop (lib/web/search-pool.ts). */
+  searches: SearchPool;
 }

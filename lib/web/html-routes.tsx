@@ -11,19 +11,21 @@ import { MidChoice } from "@/app/_ui/mid-choice";
 import { MidNotFound } from "@/app/_ui/mid-not-found";
 import { NoResults } from "@/app/_ui/no-results";
 import { NotFound } from "@/app/_ui/not-found";
+import { SearchRefused } from "@/app/_ui/search-refused";
 import { SearchResults } from "@/app/_ui/search-results";
 import { ThreadIndex } from "@/app/_ui/thread-index";
 import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "../cursor";
 import type { ListRow, MessageState } from "../store/sqlite/reader";
 import { midToUrl } from "../mid";
-import { readSearchRequest, searchMessages } from "../search";
+import { isCostlySearch, readSearchRequest } from "../search";
 import { buildThreadTree, flattenThread } from "../thread";
 import { partIndex, splitThreadParts, THREAD_PART_LIMITS } from "../thread-parts";
 import type { RequestContext } from "./context";
 import { cachedBody, cachedReply, listState, stamp } from "./cached-reply";
 import { redirect } from "./machine-routes";
 import type { Reply } from "./respond";
+import { searchRefusalText } from "./search-routes";
 
 const HTML = "text/html; charset=utf-8";
 
@@ -153,8 +155,13 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   const key = `search:${scopeState}:${new Date().toISOString().slice(0, 10)}:${JSON.stringify(req)}:${ctx.query.get("x") ?? ""}`;
   const cached = cachedReply(ctx, key);
   if (cached) return cached;
-  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
   const scope = list ?? "all lists";
+  const outcome = await ctx.searches.page(isCostlySearch(req.q, req.order) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
+  if (!outcome.ok) {
+    const page = html(opts, 503, `${req.q} - search ${scope}`, <SearchRefused list={list} query={req.q} message={searchRefusalText(outcome)} />, true);
+    return { ...page, headers: { ...page.headers, "Retry-After": "10" } };
+  }
+  const result = outcome.value;
   if (result.error === undefined && result.hits.length === 0) {
     return html(opts, 404, `${req.q} - search ${scope}`, <NoResults list={list} query={req.q} />, true);
   }

@@ -6,15 +6,18 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
 import { midToUrl } from "../mid";
-import { readSearchRequest, searchHref, searchMbox, searchMessages } from "../search";
+import { isCostlySearch, mboxStream, readSearchRequest, searchHref, SEARCH_LIMITS } from "../search";
 import type { RequestContext } from "./context";
+import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";
 import { text, type Reply } from "./respond";
 
 export async function searchAtom(ctx: RequestContext, list: string | null): Promise<Reply> {
   const req = readSearchRequest(ctx.query);
   if (req === null) return text(400, "Missing search query (?q=)\n");
-  const result = await searchMessages({ list, q: req.q, offset: req.offset, order: req.order, db: ctx.store.connection });
+  const outcome = await ctx.searches.page(isCostlySearch(req.q, req.order) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
+  if (!outcome.ok) return searchRefused(outcome);
+  const result = outcome.value;
   if (result.error !== undefined) return text(400, `Bad query: ${result.error}\n`);
   const origin = ctx.origin;
   const xml = renderAtom({
@@ -39,13 +42,27 @@ export async function searchAtom(ctx: RequestContext, list: string | null): Prom
 export async function searchDownload(ctx: RequestContext, list: string | null): Promise<Reply> {
   const q = ctx.query.get("q") ?? "";
   if (q.trim() === "") return text(400, "Missing search query (?q=)\n");
-  const result = await searchMbox({ list, q, threads: ctx.query.get("t") === "1", db: ctx.store.connection });
+  const outcome = await ctx.searches.mboxPlan({ list, q, threads: ctx.query.get("t") === "1" });
+  if (!outcome.ok) return searchRefused(outcome);
+  const result = outcome.value;
   if (!result.ok) return text(result.status, result.status === 400 ? `Bad query: ${result.message}\n` : result.message);
   const file = `${(list ?? "all").replace(/[^A-Za-z0-9._-]/g, "_")}-search.mbox.gz`;
   return {
     status: 200,
     type: "application/gzip",
-    headers: { "Content-Disposition": `attachment; filename="${file}"`, "X-Message-Count": String(result.messages), "Cache-Control": "no-store" },
-    body: Readable.fromWeb(result.body as unknown as WebReadableStream<Uint8Array>),
+    headers: { "Content-Disposition": `attachment; filename="${file}"`, "X-Message-Count": String(result.ids.length), "Cache-Control": "no-store" },
+    // Reading the chosen messages by id is cheap: it streams from this worker's connection.
+    body: Readable.fromWeb(mboxStream(ctx.store.connection, result.ids) as unknown as WebReadableStream<Uint8Array>),
   };
+}
+
+/** The machine forms' 503: plain text, and a hint when to try again. */
+export function searchRefused(refusal: SearchRefusal): Reply {
+  return { ...text(503, searchRefusalText(refusal)), headers: { "Retry-After": "10", "Cache-Control": "no-store" } };
+}
+
+export function searchRefusalText(refusal: SearchRefusal): string {
+  return refusal.reason === "timeout"
+    ? `This search took longer than ${SEARCH_LIMITS.budgetMs / 1000} s and was stopped; narrow it (fewer words, a d: range, a list instead of all).\n`
+    : "Too many searches are waiting right now; try again in a few seconds.\n";
 }

@@ -3,6 +3,7 @@
 // render with React on the server, and both keep their bodies in a bounded
 // in-memory cache. One of these runs in each worker process (scripts/serve.ts).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { SEARCH_LIMITS } from "../search";
 import { SqliteReader } from "../store/sqlite/reader";
 import type { RequestContext } from "./context";
 import { homePage, lookupPage, messagePage, notFoundPage, searchPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
@@ -10,6 +11,7 @@ import { attachment, listAtom, rawMessage, redirect, searchHelp, threadAtom, thr
 import { publicOrigin, type OriginConfig } from "./origin";
 import { PageCache } from "./page-cache";
 import { send, text, type Reply } from "./respond";
+import { SearchPool } from "./search-pool";
 import { routeRequest, type Route } from "./routes";
 import { searchAtom, searchDownload } from "./search-routes";
 import type { Stylesheet } from "./stylesheet";
@@ -19,6 +21,8 @@ export interface ServerOptions {
   cacheBytes: number;
   origin: OriginConfig;
   stylesheet: Stylesheet;
+  /** A search's time budget, waiting included (default SEARCH_LIMITS.budgetMs). */
+  searchBudgetMs?: number;
   /** Called with each request that failed with a 500, for the log. */
   onError?: (err: unknown, req: IncomingMessage) => void;
 }
@@ -27,11 +31,13 @@ export interface ArchiveServer {
   server: http.Server;
   store: SqliteReader;
   cache: PageCache;
+  searches: SearchPool;
 }
 
 export function createArchiveServer(options: ServerOptions): ArchiveServer {
   const store = new SqliteReader(options.dbFile);
   const cache = new PageCache(options.cacheBytes);
+  const searches = new SearchPool({ dbFile: options.dbFile, budgetMs: options.searchBudgetMs ?? SEARCH_LIMITS.budgetMs });
   const pages: PageOptions = { stylesheet: options.stylesheet.href };
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -55,7 +61,7 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
     const search = q === -1 ? "" : target.slice(q);
     const query = new URLSearchParams(search);
     const route = routeRequest(req.method ?? "GET", rawPath, query);
-    const ctx: RequestContext = { req, query, search, origin: publicOrigin(req.headers, options.origin, localPort), store, cache };
+    const ctx: RequestContext = { req, query, search, origin: publicOrigin(req.headers, options.origin, localPort), store, cache, searches };
     if (req.method === "POST") req.resume(); // the body (empty from lei and b4) is not read
     await send(req, res, await dispatch(ctx, route));
   }
@@ -103,7 +109,8 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
     }
   }
 
-  return { server, store, cache };
+  server.on("close", () => searches.close());
+  return { server, store, cache, searches };
 }
 
 function stylesheetReply(sheet: Stylesheet, file: string): Reply {

@@ -20,7 +20,7 @@ export type SearchJob =
 export type SearchReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 /** Why a search got no answer: over its time budget, or too many waiting before it. */
-export type SearchRefusal = { ok: false; reason: "timeout" | "busy" };
+export type SearchRefusal = { ok: false; reason: "timeout" | "busy"; budgetMs: number };
 export type SearchOutcome<T> = { ok: true; value: T } | SearchRefusal;
 
 export type Lane = "light" | "heavy";
@@ -43,6 +43,7 @@ export interface SearchPoolOptions {
 interface Pending {
   id: number;
   job: SearchJob;
+  budgetMs: number;
   resolve: (outcome: SearchOutcome<unknown>) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -62,10 +63,10 @@ class LaneRunner {
   }
 
   run(job: SearchJob, budgetMs: number): Promise<SearchOutcome<unknown>> {
-    if (this.waiting.length >= this.options.maxWaiting) return Promise.resolve({ ok: false, reason: "busy" });
+    if (this.waiting.length >= this.options.maxWaiting) return Promise.resolve({ ok: false, reason: "busy", budgetMs });
     return new Promise((resolve, reject) => {
       const pending: Pending = {
-        id: this.nextId++, job, resolve, reject,
+        id: this.nextId++, job, budgetMs, resolve, reject,
         timer: setTimeout(() => this.expire(pending), budgetMs),
       };
       this.waiting.push(pending);
@@ -76,7 +77,7 @@ class LaneRunner {
   close(): void {
     for (const p of [...this.waiting, ...(this.running ? [this.running] : [])]) {
       clearTimeout(p.timer);
-      p.resolve({ ok: false, reason: "busy" });
+      p.resolve({ ok: false, reason: "busy", budgetMs: p.budgetMs });
     }
     this.waiting.length = 0;
     this.running = null;
@@ -100,7 +101,7 @@ class LaneRunner {
       const at = this.waiting.indexOf(pending);
       if (at !== -1) this.waiting.splice(at, 1);
     }
-    pending.resolve({ ok: false, reason: "timeout" });
+    pending.resolve({ ok: false, reason: "timeout", budgetMs: pending.budgetMs });
     this.dispatch();
   }
 

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
 import { midToUrl } from "../mid";
-import { isCostlySearch, mboxStream, readSearchRequest, searchHref, SEARCH_LIMITS } from "../search";
+import { isCostlySearch, mboxStream, readSearchRequest, searchHref } from "../search";
 import type { RequestContext } from "./context";
 import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";
@@ -63,6 +63,6 @@ export function searchRefused(refusal: SearchRefusal): Reply {
 
 export function searchRefusalText(refusal: SearchRefusal): string {
   return refusal.reason === "timeout"
-    ? `This search took longer than ${SEARCH_LIMITS.budgetMs / 1000} s and was stopped; narrow it (fewer words, a d: range, a list instead of all).\n`
+    ? `This search took longer than ${refusal.budgetMs / 1000} s and was stopped; narrow it (fewer words, a d: range, a list instead of all).\n`
     : "Too many searches are waiting right now; try again in a few seconds.\n";
 }

@@ -16,13 +16,14 @@ export interface RunningServer extends ArchiveServer {
 
 export async function startArchiveServer(
   dbFile: string,
-  options: { cacheBytes?: number; origin?: OriginConfig } = {},
+  options: { cacheBytes?: number; origin?: OriginConfig; searchBudgetMs?: number } = {},
 ): Promise<RunningServer> {
   const archive = createArchiveServer({
     dbFile,
     cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
     origin: options.origin ?? { archiveUrl: null, trustProxy: false },
     stylesheet: loadStylesheet(ROOT),
+    searchBudgetMs: options.searchBudgetMs,
     onError: (err) => console.error(err),
   });
   await new Promise<void>((resolve) => archive.server.listen(0, "127.0.0.1", resolve));

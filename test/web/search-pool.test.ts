@@ -81,7 +81,7 @@ describe("search pool", () => {
     assert.ok(warm.ok, "the heavy lane's process is up");
     const pid = pool.pids().heavy!;
     const stopped = await pool.page("heavy", slow, { budgetMs: 30 });
-    assert.deepEqual(stopped, { ok: false, reason: "timeout" });
+    assert.deepEqual(stopped, { ok: false, reason: "timeout", budgetMs: 30 });
     assert.ok(await gone(pid), "the process running the statement was killed");
     const next = await pool.page("heavy", { list: "big", q: "word2" });
     assert.ok(next.ok && next.value.hits.length > 0);

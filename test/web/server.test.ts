@@ -210,3 +210,27 @@ test("attachments come from their stored bytes; rows stored without them are par
   assert.equal((await get(`${archive.base}/${LIST}/d0@example.org/2-x`)).body, second.body);
   assert.equal((await get(`${archive.base}/${LIST}/d0@example.org/3-x`)).status, 404);
 });
+
+test("a search over its budget answers 503 (a page for people, text for machines) and is never cached", async () => {
+  // One millisecond: no search process can even start in time.
+  const strict = await startArchiveServer(dbFile, { searchBudgetMs: 1 });
+  try {
+    const page = await get(`${strict.base}/${LIST}/?q=widget`);
+    assert.equal(page.status, 503);
+    assert.match(page.body, /Search stopped/);
+    assert.match(page.body, /longer than 0.001 s/);
+    assert.equal(page.headers["retry-after"], "10");
+    assert.equal(page.headers["cache-control"], "no-store");
+    const atom = await get(`${strict.base}/${LIST}/?q=widget&x=A`);
+    assert.equal(atom.status, 503);
+    assert.match(atom.headers["content-type"] ?? "", /^text\/plain/);
+    const mbox = await get(`${strict.base}/${LIST}/?q=widget&x=m`, {}, "POST");
+    assert.equal(mbox.status, 503);
+    const message = await get(`${strict.base}/${LIST}/`);
+    assert.equal(message.status, 200, "pages that are not searches are not affected");
+  } finally {
+    await strict.close();
+  }
+  const normal = await get(`${archive.base}/${LIST}/?q=widget`);
+  assert.equal(normal.status, 200, "the same search within the default budget");
+});

@@ -4,27 +4,32 @@
 // Parts follow thread order, so a part is a stretch of the conversation.
 import type { ThreadNode } from "./thread";
 
-export const THREAD_PART_LIMITS = { messages: 400, textChars: 8 * 1024 * 1024 } as const;
+// A part renders in one uninterrupted step of its worker (about 50-100 ms per
+// MB of body text measured here), and a request that lands on the same worker
+// meanwhile waits for it: 1 MB keeps that wait near 100 ms (npm run
+// bench:hostile). The largest thread of the linux-integrity corpus holds
+// 0.96 MB of text, so real threads stay one page as on lore.
+export const THREAD_PART_LIMITS = { messages: 400, textBytes: 1024 * 1024 } as const;
 
 /** Message ids of each part, in thread order; every message is in exactly one part. */
 export function splitThreadParts(
   nodes: readonly ThreadNode[],
-  textLength: (messageId: number) => number,
-  limits: { messages: number; textChars: number } = THREAD_PART_LIMITS,
+  textBytes: (messageId: number) => number,
+  limits: { messages: number; textBytes: number } = THREAD_PART_LIMITS,
 ): number[][] {
   const parts: number[][] = [];
   let current: number[] = [];
-  let chars = 0;
+  let bytes = 0;
   for (const node of nodes) {
     if (!node.message) continue;
-    const size = textLength(node.message.id);
-    if (current.length >= limits.messages || (current.length > 0 && chars + size > limits.textChars)) {
+    const size = textBytes(node.message.id);
+    if (current.length >= limits.messages || (current.length > 0 && bytes + size > limits.textBytes)) {
       parts.push(current);
       current = [];
-      chars = 0;
+      bytes = 0;
     }
     current.push(node.message.id);
-    chars += size;
+    bytes += size;
   }
   if (current.length > 0 || parts.length === 0) parts.push(current);
   return parts;

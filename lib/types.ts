@@ -64,8 +64,8 @@ export interface ThreadMember {
   date: Date;
   /** What the thread tree follows: a merge-guarded message keeps only its direct parent. */
   references: string[];
-  /** Characters of body text: what a thread page part is bounded by. */
-  textLength: number;
+  /** Bytes of body text (UTF-8): what a thread page part is bounded by. SQLite reads a text's byte length from its header, not its characters. */
+  textBytes: number;
 }
 
 export interface RawMessage {

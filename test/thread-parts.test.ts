@@ -28,7 +28,7 @@ test("parts stop at the message limit", () => {
 
 test("parts stop at the text limit; one message over it still gets a part of its own", () => {
   const sizes = new Map([[1, 10], [2, 60], [3, 30], [4, 500], [5, 1]]);
-  const parts = splitThreadParts(nodesOf(chain(5)), (id) => sizes.get(id)!, { messages: 100, textChars: 100 });
+  const parts = splitThreadParts(nodesOf(chain(5)), (id) => sizes.get(id)!, { messages: 100, textBytes: 100 });
   assert.deepEqual(parts, [[1, 2, 3], [4], [5]]);
   assert.deepEqual([...partIndex(parts)], [[1, 1], [2, 1], [3, 1], [4, 2], [5, 3]]);
 });
@@ -37,6 +37,6 @@ test("ghosts take no room and an empty thread is one empty part", () => {
   const inputs = chain(3).map((m, i) => (i === 0 ? m : { ...m, references: ["ghost@x"] }));
   const nodes = nodesOf(inputs);
   assert.ok(nodes.some((n) => n.message === null), "the tree has a ghost");
-  assert.deepEqual(splitThreadParts(nodes, () => 1, { messages: 2, textChars: 100 }), [[1, 2], [3]]);
+  assert.deepEqual(splitThreadParts(nodes, () => 1, { messages: 2, textBytes: 100 }), [[1, 2], [3]]);
   assert.deepEqual(splitThreadParts([], () => 1), [[]]);
 });

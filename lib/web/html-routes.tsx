@@ -102,7 +102,7 @@ export function threadPage(ctx: RequestContext, opts: PageOptions, name: string,
   // The overview needs every message, the page only the bodies of its part.
   const members = ctx.store.listThreadMembers(state.threadId);
   const nodes = flattenThread(buildThreadTree(members));
-  const lengths = new Map(members.map((m) => [m.id, m.textLength]));
+  const lengths = new Map(members.map((m) => [m.id, m.textBytes]));
   const parts = splitThreadParts(nodes, (id) => lengths.get(id) ?? 0);
   if (part > parts.length) return notFoundPage(opts);
   return cachedPage(ctx, opts, key, state.threadLastDate, () => {
@@ -122,7 +122,7 @@ function boundVariants<T extends { bodyText: string }>(variants: T[]): T[] {
   let chars = 0;
   return variants.filter((v, i) => {
     chars += v.bodyText.length;
-    return i === 0 || chars <= THREAD_PART_LIMITS.textChars;
+    return i === 0 || chars <= THREAD_PART_LIMITS.textBytes;
   });
 }
 

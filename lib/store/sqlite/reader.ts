@@ -119,7 +119,7 @@ export class SqliteReader {
       rawVariants: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
       thread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
       threadMembers: db.prepare(
-        `SELECT id, messageId, subject, fromName, date, "references", inReplyTo, mergeGuarded, length(bodyText) AS textLength
+        `SELECT id, messageId, subject, fromName, date, "references", inReplyTo, mergeGuarded, octet_length(bodyText) AS textBytes
            FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
       ),
       threadRaws: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
@@ -265,7 +265,7 @@ export class SqliteReader {
   listThreadMembers(threadId: number): ThreadMember[] {
     return (this.sql.threadMembers.all(threadId) as Row[]).map((r) => ({
       id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-      date: date(r.date), textLength: r.textLength as number,
+      date: date(r.date), textBytes: r.textBytes as number,
       references: threadingReferences(
         splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
       ),

@@ -1,5 +1,5 @@
-// The ingest pipeline behind `npm run ingest`: sources -> split -> parse (on
-// worker threads) -> batched transactions in the store. Never aborts on one
+// The ingest pipeline behind `npm run ingest`: sources -> split -> parse (in
+// worker processes) -> batched transactions in the store. Never aborts on one
 // bad message: outcomes are counted, failures reported with their position.
 import { ArchiveWriter, emptyCounts, type FailureLog, type IncomingMessage, type IngestCounts, type ListInfo } from "./archive-writer";
 import { readSource, sourceSize, type SourceOptions } from "./mail-sources";
@@ -18,8 +18,10 @@ export interface IngestOptions {
   list: ListInfo;
   sources: string[];
   variant?: MboxVariant;
-  /** Parse workers; 0 parses on the main thread. Defaults to one per core. */
+  /** Parse workers (child processes); 0, the default (see defaultWorkerCount), parses in this process. */
   workers?: number;
+  /** Heap limit of each parse worker in MB (default 256): a message that needs more is one failed message. */
+  workerHeapMb?: number;
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
   onFailure?: FailureLog;
@@ -33,10 +35,12 @@ export interface IngestOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export function defaultWorkerCount(): number {
-  // Measured on 2 cores (full 30k corpus): 0 workers 22.9 s / 349 MB RSS,
-  // 1 worker 19-23 s / 800+ MB, 2 workers 20-22 s / 880+ MB. The main thread
-  // (gunzip, split, hash, SQLite + FTS) is as busy as the parser, so extra
-  // threads buy little and cost memory; --workers opts in on bigger machines.
+  // Measured on 2 cores (full 30k corpus): 0 workers 22.9 s / 349 MB RSS.
+  // Worker processes, on the same 2 cores under other load: 0 workers 34 s /
+  // 337 MB, 1 worker 43 s / 404 MB (with the worker), 2 workers 35 s / 528 MB.
+  // The main thread (gunzip, split, hash, SQLite + FTS) is as busy as the
+  // parser, so workers buy little and cost memory; --workers opts in on bigger
+  // machines, and in exchange a message that kills a worker costs only itself.
   return 0;
 }
 
@@ -61,7 +65,7 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
       options.onProgress?.(progress);
     };
     const raws = readAllSources(options.sources, { variant: options.variant, maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onBytes: (n) => (progress.bytes += n) });
-    for await (const message of parseAll(raws, options.workers ?? defaultWorkerCount())) {
+    for await (const message of parseAll(raws, options.workers ?? defaultWorkerCount(), { workerHeapMb: options.workerHeapMb })) {
       progress.messages++;
       batch.push(message);
       if (batch.length >= batchSize) flush();

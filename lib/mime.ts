@@ -1,7 +1,8 @@
 // Wraps mailparser: one raw message in, the archive's own ParsedMessage out.
 // Called by the ingest pipeline (in parse workers); mailparser types stay here.
 import { isAscii, isUtf8 } from "node:buffer";
-import { simpleParser, type AddressObject, type Attachment, type ParsedMail, type StructuredHeader } from "mailparser";
+import { Readable } from "node:stream";
+import { MailParser, simpleParser, type AddressObject, type Attachment, type ParsedMail, type StructuredHeader } from "mailparser";
 import { decodeCharset } from "./charset";
 import { extractMids, normalizeMid, parseReferences } from "./mid";
 
@@ -30,23 +31,80 @@ export interface ParsedMessage {
 
 // textAsHtml and link detection cost more than the rest of the parse (measured
 // 1.9k vs 4.7k msg/s on kernel mail) and the archive renders text itself.
-const FAST_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
+// No attachment checksums either: the store hashes what it needs itself.
+const FAST_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false } as const;
 
 // Bounds what one message can cost (rendering and search use bodyText).
 const MAX_BODY_CHARS = 4_000_000;
+// mailparser holds every inline text part whole, as bytes, then as a string,
+// then again with its line endings changed: an 80 MB text body peaked at
+// 540 MB RSS in the parse alone, 250 MB with this cap. bodyText keeps 4M
+// chars, which the first 16 MB of a part's encoded bytes give for most text;
+// a part mostly of quoted-printable escapes gives fewer (1.8M chars of "=E2=82
+// =AC"), so its bodyText ends earlier. The raw message keeps it all.
+const MAX_TEXT_PART_BYTES = 16 * 1024 * 1024;
+// html-to-text builds a DOM: 16 MB of HTML peaked at 560 MB RSS, 4 MB at 300.
+// So an HTML-only body's text comes from its first 4 MB of HTML (2.5M chars
+// for plain paragraphs).
+const MAX_HTML_PART_BYTES = MAX_BODY_CHARS;
 // Same for To and Cc: a single header line just under mailsplit's 1 MB limit
 // holds 100k+ addresses, and every page view and reply form walks them (30k
 // addresses took 15 s to render). The raw message keeps them all.
 const MAX_ADDRESSES = 1000;
 
+const PARSE_OPTIONS = { ...FAST_OPTIONS, maxTextPartBytes: MAX_TEXT_PART_BYTES };
+const HTML_PARSE_OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false, maxTextPartBytes: MAX_HTML_PART_BYTES } as const;
+
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const input = utf8Headers(raw);
-  let mail = await simpleParser(input, FAST_OPTIONS);
+  let mail = await simpleParser(inSlices(input), PARSE_OPTIONS);
   if (!mail.text && mail.html) {
     // HTML-only mail: only now pay for mailparser's html-to-text.
-    mail = await simpleParser(input, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+    mail = await simpleParser(inSlices(input), HTML_PARSE_OPTIONS);
   }
   return toParsedMessage(mail);
+}
+
+// mailparser has no option to cap a text part, so its per-part step is
+// wrapped: body bytes of an inline text part past `maxTextPartBytes` (an
+// option only our parses pass) never reach its decoders. Attachments are not
+// inline text parts and keep every byte. Throws at load if mailparser's
+// internals moved, rather than silently losing the cap.
+interface PartStep {
+  options: { maxTextPartBytes?: number };
+  curnode: { contentStream?: unknown; textBytes?: number } | false;
+  processChunk(data: { type: string; value?: Buffer }, done: () => void): void;
+}
+const partStep = MailParser.prototype as unknown as PartStep;
+const processChunk = partStep.processChunk;
+if (typeof processChunk !== "function") throw new Error("mailparser has no processChunk: update the text part cap in lib/mime.ts");
+partStep.processChunk = function (this: PartStep, data, done) {
+  const cap = this.options.maxTextPartBytes;
+  const node = this.curnode;
+  if (cap !== undefined && data.type === "body" && node && node.contentStream && data.value) {
+    node.textBytes = (node.textBytes ?? 0) + data.value.length;
+    if (node.textBytes > cap) {
+      setImmediate(done);
+      return;
+    }
+  }
+  processChunk.call(this, data, done);
+};
+
+// Given one Buffer, mailparser decodes a body in one piece: an 80 MB base64
+// attachment became an 80 MB string and more, 650 MB peak RSS. Fed in views of
+// 1 MB (no copies) its decoders work a slice at a time: 330 MB.
+const SLICE_BYTES = 1 << 20;
+
+function inSlices(raw: Buffer): Buffer | Readable {
+  // One slice needs no stream, which costs small messages time.
+  if (raw.length <= SLICE_BYTES) return raw;
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < raw.length; at += SLICE_BYTES) yield raw.subarray(at, at + SLICE_BYTES);
+    })(),
+    { objectMode: false },
+  );
 }
 
 // Raw 8-bit header bytes (no encoded word) that are not UTF-8 are the sender's
@@ -81,7 +139,7 @@ function toParsedMessage(mail: ParsedMail): ParsedMessage {
   const messageId = normalizeMid(headerValue(mail, "message-id") ?? "");
   const from = mail.from?.value[0];
   const inReplyTo = extractMids(headerValue(mail, "in-reply-to"))[0] ?? null;
-  const bodyText = ((mail.text ?? "") + inlineTextAttachments(mail)).slice(0, MAX_BODY_CHARS);
+  const bodyText = capped((mail.text ?? "") + inlineTextAttachments(mail));
   const attachments = mail.attachments.map((a) => ({
     filename: a.filename ?? null,
     contentType: a.contentType || "application/octet-stream",
@@ -102,6 +160,14 @@ function toParsedMessage(mail: ParsedMail): ParsedMessage {
     hasPatch: looksLikePatch(bodyText, attachments),
     attachments,
   };
+}
+
+// Search and snippets see the first MAX_BODY_CHARS of a giant body; the raw
+// message keeps all of it. A plain slice would be a view that keeps the whole
+// decoded text (up to 16M chars) alive as long as the message is held.
+function capped(text: string): string {
+  if (text.length <= MAX_BODY_CHARS) return text;
+  return Buffer.from(text.slice(0, MAX_BODY_CHARS), "utf8").toString("utf8");
 }
 
 // Patches are often sent as text/x-patch attachments; lore shows and indexes
@@ -169,7 +235,7 @@ export function looksLikePatch(bodyText: string, attachments: Pick<AttachmentInf
  * stored message, for rows stored before attachments kept their bytes.
  */
 export async function extractAttachment(raw: Buffer, position: number): Promise<{ filename: string | null; contentType: string; content: Buffer } | null> {
-  const mail = await simpleParser(raw, FAST_OPTIONS);
+  const mail = await simpleParser(inSlices(raw), FAST_OPTIONS);
   const a = mail.attachments[position];
   if (!a) return null;
   return { filename: a.filename ?? null, contentType: a.contentType || "application/octet-stream", content: a.content };

@@ -1054,3 +1054,26 @@ describe("Prisma reads", () => {
     }
   });
 });
+
+describe("parse worker death", () => {
+  test("a message that kills its parse worker is one failure at its position; the worker is replaced and every other message is stored", async () => {
+    const db = freshDb("worker-death");
+    // 20 MB of text: a parse worker with a 24 MB heap dies of OOM on it (the
+    // default 256 MB heap parses it); small messages fit that heap.
+    const line = `${"y".repeat(75)}\n`;
+    const huge = mail({ mid: "huge@example.org", body: line.repeat(Math.ceil(20_000_000 / line.length)) });
+    const before = [1, 2, 3].map((n) => mail({ mid: `before${n}@example.org` }));
+    const after = [1, 2, 3, 4].map((n) => mail({ mid: `after${n}@example.org` }));
+    const file = writeFile("worker-death/list.mbox", mbox([...before, huge, ...after]));
+    const failures: Array<[string, string]> = [];
+    const counts = await run(db, [file], { workers: 1, workerHeapMb: 24, onFailure: (position, reason) => failures.push([position, reason]) });
+    assert.deepEqual(counts, { added: 7, duplicate: 0, variant: 0, repaired: 0, failed: 1 });
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]![0], `${file}: message 4 at byte ${mbox(before).length}`);
+    assert.match(failures[0]![1], /^parse worker died \(.*out of memory.*\) while parsing this message$/);
+    assert.deepEqual(
+      messages(db).map((m) => m.messageId),
+      [...before, ...after].map((_, i) => (i < 3 ? `before${i + 1}@example.org` : `after${i - 2}@example.org`)),
+    );
+  });
+});

@@ -35,6 +35,8 @@ export interface ListInfo {
 export type FailureLog = (position: string, reason: string) => void;
 
 const EPOCH = new Date(0);
+// Stands for "the thread the message joins anyway" in the merge guard's count.
+const BASE_THREAD = -1;
 // SQLite's own wait for the write lock, per attempt; attempts repeat, with one
 // message, for up to MAX_LOCK_WAIT_MS (another ingest commits a batch every
 // second or so, so only a stuck writer gets near it).
@@ -54,6 +56,7 @@ export class ArchiveWriter {
   private readonly sql;
   /** Guarded messages (row ids) to look at again before the current message is done. */
   private readonly pendingRechecks: number[] = [];
+  private anyGuarded = false;
 
   /** `onWait` hears, once per wait, that another writer holds the database. */
   constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
@@ -84,6 +87,8 @@ export class ArchiveWriter {
   writeBatch(listId: number, batch: IncomingMessage[], counts: IngestCounts, logFailure: FailureLog): void {
     const run = this.db.transaction(() => {
       this.pendingRechecks.length = 0; // left over only by a batch that threw
+      // Most archives hold no guarded message: then no new Message-ID needs a look-up for one.
+      this.anyGuarded = this.sql.anyGuarded.get() !== undefined;
       const touched = new Set<number>();
       for (const message of batch) this.writeOne(listId, message, counts, logFailure, touched);
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
@@ -133,7 +138,10 @@ export class ArchiveWriter {
       parsed.references.join(" "), threadId, parsed.bodyText, parsed.hasPatch ? 1 : 0, raw, raw.length, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
-    if (guarded) for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
+    if (guarded) {
+      this.anyGuarded = true;
+      for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
+    }
     parsed.attachments.forEach((a, position) => {
       // Bytes may arrive from a parse worker as a plain Uint8Array view.
       const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
@@ -152,10 +160,21 @@ export class ArchiveWriter {
   private threadMessage(listId: number, messageId: string, parsed: ParsedMessage, touched: Set<number>): { threadId: number; guarded: boolean } {
     const references = parsed.references;
     const parent = directParent(references, parsed.inReplyTo, messageId);
+    const base = parent === null ? [messageId] : [messageId, parent];
+    const mids = [messageId, ...references];
+    if (parent !== null && !references.includes(parent)) mids.push(parent);
+    // One lookup per Message-ID, shared by the guard and the link.
+    const known = new Map<string, number | undefined>();
+    for (const mid of mids) known.set(mid, this.threadOf(listId, mid));
+    // The guard counts threads as they are once the message has joined its
+    // parent (lib/threading/merge-guard.ts): its own thread and its parent's count as one.
+    const baseThreads = new Set(base.map((mid) => known.get(mid)));
+    const guarded = tripsMergeGuard(references, (mid) => {
+      const thread = known.get(mid);
+      return mid === parent || (thread !== undefined && baseThreads.has(thread)) ? BASE_THREAD : thread;
+    });
     const rechecks: number[] = [];
-    let threadId = this.link(listId, parent === null ? [messageId] : [messageId, parent], touched, rechecks);
-    const guarded = tripsMergeGuard(references, (mid) => this.threadOf(listId, mid));
-    if (!guarded) threadId = this.link(listId, [messageId, ...references], touched, rechecks);
+    const threadId = this.link(listId, guarded ? base : mids, touched, rechecks, known);
     this.pendingRechecks.push(...rechecks);
     return { threadId, guarded };
   }
@@ -170,10 +189,16 @@ export class ArchiveWriter {
    * name a Message-ID seen here for the first time, go on `rechecks`: their
    * thread count may have dropped.
    */
-  private link(listId: number, mids: string[], touched: Set<number>, rechecks: number[]): number {
+  private link(
+    listId: number,
+    mids: string[],
+    touched: Set<number>,
+    rechecks: number[],
+    known?: Map<string, number | undefined>,
+  ): number {
     const found = new Set<number>();
     for (const mid of mids) {
-      const thread = this.threadOf(listId, mid);
+      const thread = known ? known.get(mid) : this.threadOf(listId, mid);
       if (thread !== undefined) found.add(thread);
     }
     let target: number;
@@ -191,7 +216,7 @@ export class ArchiveWriter {
       }
     }
     for (const mid of mids) {
-      if (this.sql.insertRef.run(listId, mid, target).changes === 0) continue;
+      if (this.sql.insertRef.run(listId, mid, target).changes === 0 || !this.anyGuarded) continue;
       for (const row of this.sql.guardedByMid.all(listId, mid) as { messageId: number }[]) rechecks.push(row.messageId);
     }
     touched.add(target);
@@ -237,6 +262,7 @@ function prepareStatements(db: Database.Database) {
     moveRefs: db.prepare(`UPDATE "ThreadRef" SET threadId = ? WHERE threadId = ?`),
     deleteThread: db.prepare(`DELETE FROM "Thread" WHERE id = ?`),
     insertGuardedRef: db.prepare(`INSERT OR IGNORE INTO "GuardedRef" (messageId, listId, mid) VALUES (?, ?, ?)`),
+    anyGuarded: db.prepare(`SELECT 1 FROM "GuardedRef" LIMIT 1`),
     guardedByMid: db.prepare(`SELECT messageId FROM "GuardedRef" WHERE listId = ? AND mid = ?`),
     guardedInThread: db.prepare(
       `SELECT DISTINCT g.messageId FROM "ThreadRef" r JOIN "GuardedRef" g ON g.listId = r.listId AND g.mid = r.mid WHERE r.threadId = ?`,

@@ -325,34 +325,6 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
   }
 }
 
-/**
- * Whether a search has a hit at `offset`, without counting or loading any:
- * proxy.ts asks this to answer a search without hits with a 404 page. A
- * malformed query or an offset past the paging limit "has hits" here: its
- * page explains the error.
- */
-export async function hasSearchHits(options: { list: string | null; q: string; offset?: number; now?: Date; db?: Database.Database }): Promise<boolean> {
-  const db = connectionOf(options.db);
-  let plan: SearchPlan;
-  try {
-    plan = planSearch(options.q, options.now);
-  } catch (err) {
-    if (err instanceof QueryError) return true;
-    throw err;
-  }
-  const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-  // Past the paging limit the page explains the limit: that is not "no hits".
-  if (offset >= SEARCH_LIMITS.countCap) return true;
-  const from = hitsFrom(plan, options.list);
-  try {
-    const rows = await rawQuery<unknown[]>(db, `SELECT 1 ${from.sql} LIMIT 1 OFFSET ?`, ...from.params, offset);
-    return rows.length > 0;
-  } catch (err) {
-    if (isFtsError(err)) return true;
-    throw err;
-  }
-}
-
 function isFtsError(err: unknown): boolean {
   return err instanceof Error && /fts5|MATCH|unterminated string|unknown special query/i.test(err.message);
 }

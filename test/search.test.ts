@@ -60,17 +60,6 @@ function withDb<T>(fn: (db: Database.Database) => T): T {
 }
 
 describe("finding messages", () => {
-  test("hasSearchHits agrees with the search, and treats a malformed query as worth a page", async () => {
-    for (const q of ['s:"Convert v2 signatures"', "s:rework s:parser", 's:"parser event log"', "zzqqxxnothing"]) {
-      const result = await search.searchMessages({ list: FIX, q });
-      assert.equal(await search.hasSearchHits({ list: FIX, q }), result.hits.length > 0, q);
-    }
-    assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"unbalanced' }), true);
-    assert.equal(await search.hasSearchHits({ list: FIX, q: "zzqqxxnothing", offset: 99_999_999 }), true, "past the paging limit");
-    const total = (await search.searchMessages({ list: FIX, q: 's:"Convert v2 signatures"' })).total;
-    assert.equal(await search.hasSearchHits({ list: FIX, q: 's:"Convert v2 signatures"', offset: total }), false);
-  });
-
   test("by subject words and subject phrase", async () => {
     assert.deepEqual(sorted(await mids('s:"Convert v2 signatures"')), [
       "reply-mimi@linux.ibm.com",
@@ -354,6 +343,17 @@ describe("x=m: gzipped mboxrd of the hits", () => {
     assert.deepEqual(bad.ok ? null : [bad.status, /Unbalanced/.test(bad.message)], [400, true]);
     const none = await search.searchMbox({ list: FIX, q: "zzzzqqqq", threads: false });
     assert.equal(none.ok ? 200 : none.status, 404);
+  });
+});
+
+describe("costly queries (the search processes' second lane)", () => {
+  test("what a person types is cheap; many words, many nodes and relevance are costly", () => {
+    for (const q of ["s:ima", "f:zohar", '"two words" AND d:2.weeks.ago..', "tpm AND NOT s:ima", 's:"unbalanced']) {
+      assert.equal(search.isCostlySearch(q, "date"), false, q);
+    }
+    assert.equal(search.isCostlySearch("s:ima", "relevance"), true);
+    assert.equal(search.isCostlySearch("the OR a OR to OR of OR and", "date"), true);
+    assert.equal(search.isCostlySearch("a AND (b OR c) AND (d OR e) AND NOT (f OR g)", "date"), true);
   });
 });
 

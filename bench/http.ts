@@ -11,8 +11,6 @@
 // PEER_PORT (default 8090), PEER_DIR (default /var/tmp/peer), ONLY="msg raw"
 // (these rows only), BENCH_SERVER_CMD / WORKERS (see startServer in
 // bench/server.ts).
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import zlib from "node:zlib";
@@ -28,11 +26,11 @@ import {
   stopPeer,
   stopServer,
 } from "./server";
+import { fmt, leftTable, ms, ratio, requireWrk, table, wrk as runWrk, type Load } from "./wrk";
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10) || 10);
 const PORT = Number(process.env.BENCH_PORT ?? 3300);
 const LIST = "linux-integrity";
-const WRK = "/usr/bin/wrk";
 const THREADS = 2;
 const CONNECTIONS = 16;
 
@@ -68,14 +66,6 @@ const ROUTES: Route[] = [
   { name: "q_f_zohar", path: "/?q=f:zohar", html: true, minRatio: null, maxGzRatio: null },
 ];
 
-interface Load {
-  rps: number;
-  p50: number; // ms
-  p99: number; // ms
-  non2xx: number; // wrk counts status >= 400 ("Non-2xx or 3xx responses")
-  errors: number; // socket errors: connect, read, write, timeout
-}
-
 interface Weight {
   status: number;
   bytes: number; // body as sent, uncompressed
@@ -89,34 +79,8 @@ interface Side {
   weight: Weight;
 }
 
-/** wrk prints latencies as 812.00us, 5.12ms, 1.02s or 1.50m. */
-function toMs(value: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value ?? "");
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
-}
-
 function wrk(url: string, seconds: number): Load {
-  let out: string;
-  try {
-    out = execFileSync(
-      "timeout",
-      [String(seconds + 30), WRK, `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "10s", "--latency", url],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 24 },
-    );
-  } catch (err) {
-    out = String((err as { stdout?: string }).stdout ?? "");
-  }
-  const dist = out.slice(out.indexOf("Latency Distribution"));
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? NaN),
-    p50: toMs(/^\s+50%\s+(\S+)/m.exec(dist)?.[1]),
-    p99: toMs(/^\s+99%\s+(\S+)/m.exec(dist)?.[1]),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    errors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
-  };
+  return runWrk(url, seconds, THREADS, CONNECTIONS);
 }
 
 /**
@@ -157,19 +121,7 @@ async function measure(url: string): Promise<Side> {
 // ---------------------------------------------------------------------------
 // Output
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "?");
-const ms = (n: number) => (!Number.isFinite(n) ? "?" : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
-const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b > 0 ? a / b : NaN);
 const kb = (n: number) => (n / 1024).toFixed(1);
-
-/** Prints rows as columns: the first column and the last (a path) left-aligned, numbers right-aligned. */
-function table(rows: string[][], lastLeft = false): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  for (const row of rows) {
-    const left = (i: number) => i === 0 || (lastLeft && i === row.length - 1);
-    console.log(row.map((cell, i) => (left(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd());
-  }
-}
 
 function verdicts(route: Route, peer: Side, ours: Side): { target: string; measured: string; pass: boolean }[] {
   const out: { target: string; measured: string; pass: boolean }[] = [];
@@ -201,9 +153,7 @@ function verdicts(route: Route, peer: Side, ours: Side): { target: string; measu
 
 // ---------------------------------------------------------------------------
 
-for (const tool of [WRK]) {
-  if (!fs.existsSync(tool)) throw new Error(`${tool} missing: ../shared/peer/setup-peer.sh installs it (apt-get install wrk)`);
-}
+requireWrk();
 const full = await ensureCorpusDb("bench-full", FULL_CORPUS, LIST);
 if (full.ingestSeconds !== null) console.log(`built the full-corpus DB in ${full.ingestSeconds.toFixed(1)} s`);
 
@@ -313,6 +263,5 @@ for (const { route, peer, ours } of results) {
     else failed++;
   }
 }
-const widths = targetRows[0]!.map((_, i) => Math.max(...targetRows.map((r) => r[i]!.length)));
-for (const row of targetRows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd());
+leftTable(targetRows);
 console.log(`\n${passed} PASS, ${failed} FAIL`);

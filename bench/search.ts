@@ -1,7 +1,10 @@
 // npm run bench:search [-- --rebuild] [--requests N (default 100: with fewer, "p99" is just the maximum)] [--concurrency N]
 //                       [--compare-ingest]   (also time the normal ingest, FTS triggers on)
+// npm run bench:search -- --peer [--seconds N]        side by side with public-inbox, wrk -c16 (bench/search-peer.ts)
+// npm run bench:search -- --attack [--seconds N] [--baseline-seconds N] [--rate N] [--attackers N] [--interactive N] [--peer]
+//                                                     normal traffic while pathological queries run (bench/search-attack.ts)
 //
-// Search latency through the production HTTP server on the full shared corpus:
+// Default mode: search latency through the production HTTP server on the full shared corpus:
 // 20 realistic queries (subject words, f: author, d: range, identifiers,
 // phrases, booleans, the b4 query) at 4 concurrent connections, p50/p99 per
 // query and overall, next to two non-search pages measured in the same run
@@ -10,10 +13,10 @@
 //
 // The DB (data/bench-search.db) is built once and reused: ingest with the FTS
 // triggers off, then one FTS5 'rebuild', so the index's own cost (seconds and
-// bytes) is measured apart from parsing and storing mail.
+// bytes) is measured apart from parsing and storing mail. (--peer and
+// --attack use data/bench-full.db, the full-corpus DB of bench:http.)
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -21,6 +24,9 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { ensureSchema } from "../lib/ensure-schema";
 import { ingest } from "../lib/ingest";
+import { runAttackMode } from "./search-attack";
+import { freePort, percentile, resultCount, searchPath as search } from "./search-common";
+import { runPeerMode } from "./search-peer";
 import { describeServer, startServer, stopServer } from "./server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,6 +41,14 @@ const { values: args } = parseArgs({
     "compare-ingest": { type: "boolean", default: false },
     requests: { type: "string", default: "100" },
     concurrency: { type: "string", default: "4" },
+    peer: { type: "boolean", default: false },
+    attack: { type: "boolean", default: false },
+    // --peer: wrk seconds per run (default 10); --attack: attack seconds (default 30).
+    seconds: { type: "string" },
+    "baseline-seconds": { type: "string", default: "10" },
+    rate: { type: "string", default: "20" },
+    attackers: { type: "string", default: "4" },
+    interactive: { type: "string", default: "32" },
   },
 });
 const REQUESTS = Math.min(Math.max(Number(args.requests) || 100, 1), 500);
@@ -137,26 +151,11 @@ async function ensureDb(): Promise<{ meta: BuildMeta; reused: boolean }> {
   return { meta: await buildDb(), reused: false };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-
 interface Case {
   label: string;
   path: string;
   method?: "GET" | "POST";
 }
-
-const search = (q: string, extra = "") => `/${LIST}/?q=${encodeURIComponent(q).replace(/%20/g, "+")}${extra}`;
 
 const B4 = '((s:"ima-evm-utils: Convert v2 signatures from RSA to EVP_PKEY API" AND f:"vt@altlinux.org")) AND d:20190623..';
 
@@ -245,17 +244,7 @@ function hit(base: string, c: Case): Promise<Sample & { body: string }> {
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
-function resultCount(body: string): string {
-  const m = /<h1>([\d,]+\+?)(?:<!-- -->)? results?/.exec(body);
-  if (m) return m[1]!;
-  if (body.includes("No results found")) return "0";
-  return "?";
-}
 
 async function load(base: string, cases: Case[]): Promise<Map<string, Sample[]>> {
   // Round-robin over the cases, REQUESTS rounds: every query sees the same mix of neighbours.
@@ -297,7 +286,12 @@ async function main(): Promise<void> {
     // Warm-up: compile-on-first-use paths, SQLite page cache; also checks every query answers.
     const counts = new Map<string, string>();
     for (const c of [...QUERIES, ...BASELINES]) {
-      const first = await hit(base, c);
+      let first = await hit(base, c);
+      // A search may be refused (503) while the server's search processes start: retry a few times.
+      for (let i = 0; first.status === 503 && i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        first = await hit(base, c);
+      }
       if (first.status !== 200) throw new Error(`${c.label}: HTTP ${first.status}`);
       counts.set(c.label, resultCount(first.body));
     }
@@ -353,4 +347,20 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const int = (value: string | undefined, fallback: number, min: number, max: number) =>
+  Math.min(Math.max(Number(value) || fallback, min), max);
+
+if (args.attack) {
+  await runAttackMode({
+    seconds: int(args.seconds, 30, 1, 3600),
+    baselineSeconds: int(args["baseline-seconds"], 10, 1, 600),
+    rate: int(args.rate, 20, 1, 1000),
+    attackers: int(args.attackers, 4, 1, 64),
+    interactive: int(args.interactive, 32, 1, 256),
+    peer: args.peer,
+  });
+} else if (args.peer) {
+  await runPeerMode({ seconds: int(args.seconds, 10, 1, 600) });
+} else {
+  await main();
+}

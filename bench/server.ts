@@ -1,4 +1,4 @@
-// Shared by the HTTP benchmarks (bench/http.ts, bench/crawl.ts): a DB of a
+// Shared by the HTTP benchmarks (bench/http.ts, bench/crawl.ts, bench/search*.ts): a DB of a
 // corpus (built once by the real ingest pipeline and reused), our production
 // server on it (its whole process tree: start, RSS, stop), and the
 // public-inbox peer built by ../shared/peer/.
@@ -56,13 +56,15 @@ function serverWorkers(): string {
  *  - `BENCH_SERVER_CMD` (a shell command) if set, to measure another build;
  *  - otherwise `tsx scripts/serve.ts`, what `npm start` runs.
  * Each gets PORT, DATABASE_URL=file:<abs path>, WORKERS (default: core count),
- * NODE_ENV=production and HOST=127.0.0.1. The child leads its own process group, so
- * stopServer ends the whole tree (tsx's child, cluster workers) and
- * processTreeRss can find every process of it.
+ * NODE_ENV=production and HOST=127.0.0.1; `extraEnv` comes on top (e.g.
+ * CACHE_MB: "0" for a second server without the page cache). The child leads
+ * its own process group, so stopServer ends the whole tree (tsx's child,
+ * cluster workers) and processTreeRss can find every process of it.
  */
-export async function startServer(dbFile: string, port: number): Promise<ChildProcess> {
+export async function startServer(dbFile: string, port: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...extraEnv,
     PORT: String(port),
     DATABASE_URL: `file:${path.resolve(dbFile)}`,
     WORKERS: serverWorkers(),

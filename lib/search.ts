@@ -165,11 +165,10 @@ export function planSearch(q: string, now: Date = new Date()): SearchPlan {
 
 /**
  * Whether a search goes to the costly lane (lib/web/search-pool.ts): its cost
- * grows with the words FTS5 merges and the rows bm25 scores. A malformed
- * query is cheap: it fails before any SQL.
+ * grows with the words FTS5 merges. Relevance alone is not costly: bm25 scores
+ * at most rankCandidates rows. A malformed query is cheap: it fails before any SQL.
  */
-export function isCostlySearch(q: string, order: SearchOrder, now: Date = new Date()): boolean {
-  if (order === "relevance") return true;
+export function isCostlySearch(q: string, now: Date = new Date()): boolean {
   let ast: QueryNode;
   try {
     ast = parseQuery(q, now);

@@ -156,7 +156,7 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   const cached = cachedReply(ctx, key);
   if (cached) return cached;
   const scope = list ?? "all lists";
-  const outcome = await ctx.searches.page(isCostlySearch(req.q, req.order) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
+  const outcome = await ctx.searches.page(isCostlySearch(req.q) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
   if (!outcome.ok) {
     const page = html(opts, 503, `${req.q} - search ${scope}`, <SearchRefused list={list} query={req.q} message={searchRefusalText(outcome)} />, true);
     return { ...page, headers: { ...page.headers, "Retry-After": "10" } };

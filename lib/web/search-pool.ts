@@ -5,8 +5,8 @@
 // query), so a search that overruns is stopped by killing its process, and a
 // fresh one takes its place.
 //
-// Two lanes, each its own process: costly queries (many words, relevance,
-// downloads) queue behind each other, never in front of a two-word search.
+// Two lanes, each its own process: costly queries (many words, downloads)
+// queue behind each other, never in front of a two-word search.
 import { fork, type ChildProcess } from "node:child_process";
 import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../search";
 
@@ -56,6 +56,11 @@ class LaneRunner {
   private nextId = 1;
 
   constructor(private readonly options: Required<SearchPoolOptions>) {}
+
+  /** Starts the process before the first search needs it (it takes a few hundred ms). */
+  start(): void {
+    this.ensureChild();
+  }
 
   /** The search process's pid, if one runs (for the operator's log and the tests). */
   get pid(): number | null {
@@ -164,6 +169,12 @@ export class SearchPool {
   mboxPlan(options: PlanOptions, run: RunOptions = {}): Promise<SearchOutcome<MboxPlan>> {
     const job: SearchJob = { kind: "mbox", now: (run.now ?? new Date()).getTime(), options };
     return this.lanes.heavy.run(job, run.budgetMs ?? this.budgetMs) as Promise<SearchOutcome<MboxPlan>>;
+  }
+
+  /** Starts both lanes' processes, so no reader waits for one to start. */
+  start(): void {
+    this.lanes.light.start();
+    this.lanes.heavy.start();
   }
 
   /** The search processes' pids by lane (null: not started, or stopped). */

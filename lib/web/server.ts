@@ -48,7 +48,10 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
   });
   // The fallback origin's port, read once rather than per request.
   let localPort = 0;
-  server.on("listening", () => (localPort = (server.address() as { port?: number } | null)?.port ?? 0));
+  server.on("listening", () => {
+    localPort = (server.address() as { port?: number } | null)?.port ?? 0;
+    searches.start();
+  });
   // A slow client cannot hold a worker's socket open forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;

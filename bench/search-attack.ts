@@ -39,7 +39,9 @@
 //
 // Env: WORKERS / BENCH_SERVER_CMD / CACHE_MB (see startServer in
 // bench/server.ts), PEER_PORT, PEER_DIR.
+import { fork } from "node:child_process";
 import http from "node:http";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatCursor } from "../lib/cursor";
@@ -285,7 +287,7 @@ const ATTACKS: Attack[] = [
 ];
 
 /** `clients` closed loops, each sending the next attack as soon as the last one ended, until stop() is called. */
-function startAttack(base: string, clients: number): { stop: () => Promise<Sample[]> } {
+function attackLoops(base: string, clients: number): { stop: () => Promise<Sample[]> } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const samples: Sample[] = [];
   let running = true;
@@ -310,6 +312,35 @@ function startAttack(base: string, clients: number): { stop: () => Promise<Sampl
       return samples;
     },
   };
+}
+
+/**
+ * The attackers run in a process of their own: reading 180 MB of downloads in
+ * the interactive client's process delayed its clock (measured: interactive
+ * p99 800-980 ms from inside it while a separate probe saw 90 ms).
+ */
+function startAttack(base: string, clients: number): { stop: () => Promise<Sample[]> } {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, BENCH_ATTACKER_BASE: base, BENCH_ATTACKER_CLIENTS: String(clients) },
+    serialization: "advanced",
+  });
+  const samples = new Promise<Sample[]>((resolve, reject) => {
+    child.once("message", (message: Sample[]) => resolve(message));
+    child.once("exit", (code) => reject(new Error(`attacker process exited (${code}) before reporting`)));
+  });
+  return {
+    stop: async () => {
+      child.send("stop");
+      return samples;
+    },
+  };
+}
+
+if (process.env.BENCH_ATTACKER_BASE && process.send) {
+  const loops = attackLoops(process.env.BENCH_ATTACKER_BASE, Number(process.env.BENCH_ATTACKER_CLIENTS) || 4);
+  process.once("message", async () => {
+    process.send?.(await loops.stop(), () => process.exit(0));
+  });
 }
 
 // ---------------------------------------------------------------------------

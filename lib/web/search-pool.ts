@@ -55,7 +55,11 @@ class LaneRunner {
   private readonly waiting: Pending[] = [];
   private nextId = 1;
 
-  constructor(private readonly options: Required<SearchPoolOptions>) {}
+  constructor(
+    private readonly options: Required<SearchPoolOptions>,
+    /** The process's nice value: the costly lane yields the CPU to everything else. */
+    private readonly nice: number,
+  ) {}
 
   /** Starts the process before the first search needs it (it takes a few hundred ms). */
   start(): void {
@@ -113,7 +117,7 @@ class LaneRunner {
   private ensureChild(): ChildProcess {
     if (this.child !== null) return this.child;
     const child = fork(new URL(import.meta.url.endsWith(".ts") ? "./search-process.ts" : "./search-process.js", import.meta.url), [], {
-      env: { ...process.env, SEARCH_DB_FILE: this.options.dbFile },
+      env: { ...process.env, SEARCH_DB_FILE: this.options.dbFile, SEARCH_NICE: String(this.nice) },
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -158,7 +162,10 @@ export class SearchPool {
   constructor(options: SearchPoolOptions) {
     const full = { maxWaiting: 32, ...options };
     this.budgetMs = options.budgetMs;
-    this.lanes = { light: new LaneRunner(full), heavy: new LaneRunner(full) };
+    // Everyday searches run beside the pages at the same priority; costly ones
+    // get what CPU is left (nice 19: about 1.5% of a core against a busy
+    // worker), measured by npm run bench:search -- --attack.
+    this.lanes = { light: new LaneRunner(full, 0), heavy: new LaneRunner(full, 19) };
   }
 
   page(lane: Lane, options: PageOptions, run: RunOptions = {}): Promise<SearchOutcome<SearchResult>> {

@@ -1,7 +1,7 @@
 // A search process (lib/web/search-pool.ts forks it): runs searches on its own
-// read-only connection, one at a time, at a lower CPU priority than the web
-// workers, so a costly query neither blocks nor slows the pages served beside
-// it. The pool kills it with SIGKILL when a search overruns its budget:
+// read-only connection, one at a time, at the CPU priority its lane asks for
+// (the costly lane runs at the lowest, so a pathological query neither blocks
+// nor slows the pages and everyday searches served beside it). The pool kills it with SIGKILL when a search overruns its budget:
 // better-sqlite3 cannot interrupt a running statement, a process can always
 // be stopped.
 import os from "node:os";
@@ -16,7 +16,7 @@ if (!dbFile || !process.send) {
 }
 const db = new Database(dbFile, { readonly: true, fileMustExist: true });
 try {
-  os.setPriority(10);
+  os.setPriority(Number(process.env.SEARCH_NICE) || 0);
 } catch {
   // Not allowed here (some containers): run at normal priority.
 }

@@ -46,7 +46,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { midToUrl } from "../lib/mid";
 import { writeAttachmentMail, writeGiantThread, writeHugeMbox, writeMergingMessage } from "./hostile-inputs";
-import { processTreeRss, ROOT, serverLogFile, serverLogTail, startServer, stopServer } from "./server";
+import { childrenByParent, processTreeRss, ROOT, serverLogFile, serverLogTail, startServer, stopServer } from "./server";
 
 const TESTS = ["thread", "attachments", "huge", "merge"] as const;
 type Test = (typeof TESTS)[number];
@@ -199,21 +199,6 @@ async function withServer<T>(dbFile: string, cacheMb: string | undefined, work: 
     liveServers.delete(server);
     fs.rmSync(serverLogFile(port), { force: true });
   }
-}
-
-function childrenByParent(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return children;
 }
 
 function commandLine(pid: number): string {

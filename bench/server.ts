@@ -140,11 +140,8 @@ export function stopServer(server: ChildProcess): Promise<void> {
   });
 }
 
-/**
- * Resident memory of a process and all its descendants, in bytes (VmRSS of
- * each from /proc; shared pages are counted once per process, as `ps` does).
- */
-export function processTreeRss(rootPid: number): { bytes: number; processes: number } {
+/** Every process's children, by parent pid, from /proc. */
+export function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -152,13 +149,20 @@ export function processTreeRss(rootPid: number): { bytes: number; processes: num
       const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
       // The command name (field 2) may hold spaces and parentheses: fields after the last ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
       // exited while we looked
     }
   }
+  return children;
+}
+
+/**
+ * Resident memory of a process and all its descendants, in bytes (VmRSS of
+ * each from /proc; shared pages are counted once per process, as `ps` does).
+ */
+export function processTreeRss(rootPid: number): { bytes: number; processes: number } {
+  const children = childrenByParent();
   let bytes = 0;
   let processes = 0;
   const stack = [rootPid];

@@ -11,13 +11,20 @@ import { fork, type ChildProcess } from "node:child_process";
 import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../search";
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
+
+/** A download whose reader takes no chunk for this long is stopped. */
+const STREAM_IDLE_MS = 60_000;
 type PlanOptions = Omit<MboxOptions, "db" | "now">;
 
 export type SearchJob =
   | { kind: "page"; now: number; options: PageOptions }
-  | { kind: "mbox"; now: number; options: PlanOptions };
+  | { kind: "mbox"; now: number; options: PlanOptions }
+  | { kind: "download"; now: number; ids: number[] };
 
-export type SearchReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+export type SearchReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string }
+  | { id: number; chunk: Uint8Array };
 
 /** Why a search got no answer: over its time budget, or too many waiting before it. */
 export type SearchRefusal = { ok: false; reason: "timeout" | "busy"; budgetMs: number };
@@ -44,6 +51,8 @@ interface Pending {
   id: number;
   job: SearchJob;
   budgetMs: number;
+  /** A streaming job's chunks; the next is asked for once this settles. */
+  onChunk?: (chunk: Uint8Array) => Promise<void>;
   resolve: (outcome: SearchOutcome<unknown>) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -71,11 +80,11 @@ class LaneRunner {
     return this.child?.pid ?? null;
   }
 
-  run(job: SearchJob, budgetMs: number): Promise<SearchOutcome<unknown>> {
+  run(job: SearchJob, budgetMs: number, onChunk?: (chunk: Uint8Array) => Promise<void>): Promise<SearchOutcome<unknown>> {
     if (this.waiting.length >= this.options.maxWaiting) return Promise.resolve({ ok: false, reason: "busy", budgetMs });
     return new Promise((resolve, reject) => {
       const pending: Pending = {
-        id: this.nextId++, job, budgetMs, resolve, reject,
+        id: this.nextId++, job, budgetMs, resolve, reject, onChunk,
         timer: setTimeout(() => this.expire(pending), budgetMs),
       };
       this.waiting.push(pending);
@@ -124,6 +133,17 @@ class LaneRunner {
     child.on("message", (reply: SearchReply) => {
       const pending = this.running;
       if (child !== this.child || pending === null || pending.id !== reply.id) return;
+      if ("chunk" in reply) {
+        // Streaming has started: the budget was for starting; a reader that
+        // stops reading for STREAM_IDLE_MS loses the stream.
+        clearTimeout(pending.timer);
+        pending.timer = setTimeout(() => this.expire(pending), STREAM_IDLE_MS);
+        void (pending.onChunk?.(reply.chunk) ?? Promise.resolve()).then(
+          () => { if (this.running === pending) child.send({ ack: reply.id }); },
+          () => { if (this.running === pending) this.expire(pending); },
+        );
+        return;
+      }
       this.running = null;
       clearTimeout(pending.timer);
       if (reply.ok) pending.resolve({ ok: true, value: reply.value });
@@ -156,7 +176,7 @@ class LaneRunner {
 }
 
 export class SearchPool {
-  private readonly lanes: Record<Lane, LaneRunner>;
+  private readonly lanes: Record<Lane | "download", LaneRunner>;
   private readonly budgetMs: number;
 
   constructor(options: SearchPoolOptions) {
@@ -165,12 +185,22 @@ export class SearchPool {
     // Everyday searches run beside the pages at the same priority; costly ones
     // get what CPU is left (nice 19: about 1.5% of a core against a busy
     // worker), measured by npm run bench:search -- --attack.
-    this.lanes = { light: new LaneRunner(full, 0), heavy: new LaneRunner(full, 19) };
+    this.lanes = { light: new LaneRunner(full, 0), heavy: new LaneRunner(full, 19), download: new LaneRunner(full, 19) };
   }
 
   page(lane: Lane, options: PageOptions, run: RunOptions = {}): Promise<SearchOutcome<SearchResult>> {
     const job: SearchJob = { kind: "page", now: (run.now ?? new Date()).getTime(), options };
     return this.lanes[lane].run(job, run.budgetMs ?? this.budgetMs) as Promise<SearchOutcome<SearchResult>>;
+  }
+
+  /**
+   * The messages as gzipped mboxrd, made in the download process (nice 19, so
+   * a big download takes only the CPU pages leave). `onChunk` gets each chunk
+   * and resolves when the next may come; the budget runs until the first.
+   */
+  download(ids: number[], onChunk: (chunk: Uint8Array) => Promise<void>, run: RunOptions = {}): Promise<SearchOutcome<unknown>> {
+    const job: SearchJob = { kind: "download", now: (run.now ?? new Date()).getTime(), ids };
+    return this.lanes.download.run(job, run.budgetMs ?? this.budgetMs, onChunk);
   }
 
   mboxPlan(options: PlanOptions, run: RunOptions = {}): Promise<SearchOutcome<MboxPlan>> {
@@ -182,15 +212,17 @@ export class SearchPool {
   start(): void {
     this.lanes.light.start();
     this.lanes.heavy.start();
+    this.lanes.download.start();
   }
 
   /** The search processes' pids by lane (null: not started, or stopped). */
-  pids(): Record<Lane, number | null> {
-    return { light: this.lanes.light.pid, heavy: this.lanes.heavy.pid };
+  pids(): Record<Lane | "download", number | null> {
+    return { light: this.lanes.light.pid, heavy: this.lanes.heavy.pid, download: this.lanes.download.pid };
   }
 
   close(): void {
     this.lanes.light.close();
     this.lanes.heavy.close();
+    this.lanes.download.close();
   }
 }

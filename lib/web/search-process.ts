@@ -6,7 +6,7 @@
 // be stopped.
 import os from "node:os";
 import Database from "better-sqlite3";
-import { searchMboxPlan, searchMessages } from "../search";
+import { mboxStream, searchMboxPlan, searchMessages } from "../search";
 import type { SearchJob, SearchReply } from "./search-pool";
 
 const dbFile = process.env.SEARCH_DB_FILE;
@@ -21,14 +21,35 @@ try {
   // Not allowed here (some containers): run at normal priority.
 }
 
-async function run(job: SearchJob): Promise<unknown> {
+// The parent acks each chunk once its reader took it: one chunk in flight.
+let ackWaiter: (() => void) | null = null;
+
+async function download(id: number, ids: number[]): Promise<null> {
+  const reader = mboxStream(db, ids).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return null;
+    const acked = new Promise<void>((resolve) => (ackWaiter = resolve));
+    process.send?.({ id, chunk: value } satisfies SearchReply);
+    await acked;
+  }
+}
+
+async function run(id: number, job: SearchJob): Promise<unknown> {
   const now = new Date(job.now);
   if (job.kind === "page") return searchMessages({ ...job.options, now, db });
+  if (job.kind === "download") return download(id, job.ids);
   return searchMboxPlan({ ...job.options, now, db });
 }
 
-process.on("message", (message: { id: number; job: SearchJob }) => {
-  run(message.job).then(
+process.on("message", (message: { id: number; job: SearchJob } | { ack: number }) => {
+  if ("ack" in message) {
+    const waiter = ackWaiter;
+    ackWaiter = null;
+    waiter?.();
+    return;
+  }
+  run(message.id, message.job).then(
     (value) => process.send?.({ id: message.id, ok: true, value } satisfies SearchReply),
     (err: unknown) => process.send?.({ id: message.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SearchReply),
   );

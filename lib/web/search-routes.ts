@@ -2,11 +2,10 @@
 // (gzipped mboxrd, what `lei q -I <url>` and `b4 am -c` send, empty body).
 // Errors are text/plain: 400 malformed query, 404 no hits (lei reads it as
 // "nothing found"), 413 over the download cap.
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { PassThrough } from "node:stream";
 import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
 import { midToUrl } from "../mid";
-import { isCostlySearch, mboxStream, readSearchRequest, searchHref } from "../search";
+import { isCostlySearch, readSearchRequest, searchHref } from "../search";
 import type { RequestContext } from "./context";
 import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";
@@ -47,13 +46,54 @@ export async function searchDownload(ctx: RequestContext, list: string | null): 
   const result = outcome.value;
   if (!result.ok) return text(result.status, result.status === 400 ? `Bad query: ${result.message}\n` : result.message);
   const file = `${(list ?? "all").replace(/[^A-Za-z0-9._-]/g, "_")}-search.mbox.gz`;
+  const body = await streamDownload(ctx, result.ids);
+  if ("ok" in body) return searchRefused(body);
   return {
     status: 200,
     type: "application/gzip",
     headers: { "Content-Disposition": `attachment; filename="${file}"`, "X-Message-Count": String(result.ids.length), "Cache-Control": "no-store" },
-    // Reading the chosen messages by id is cheap: it streams from this worker's connection.
-    body: Readable.fromWeb(mboxStream(ctx.store.connection, result.ids) as unknown as WebReadableStream<Uint8Array>),
+    body,
   };
+}
+
+/**
+ * The download made in the search pool's download process (reading, mboxrd
+ * and gzip at nice 19: in the web worker, 4 clients downloading kept pages
+ * waiting, interactive p99 335 ms). Resolves once the first chunk is there,
+ * or with the refusal when none came within the budget.
+ */
+async function streamDownload(ctx: RequestContext, ids: number[]): Promise<PassThrough | SearchRefusal> {
+  const body = new PassThrough();
+  let started: (value: SearchRefusal | null) => void = () => {};
+  const first = new Promise<SearchRefusal | null>((resolve) => (started = resolve));
+  const done = ctx.searches.download(ids, async (chunk) => {
+    started(null);
+    if (body.destroyed) throw new Error("the reader went away");
+    if (!body.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        body.once("drain", resolve);
+        body.once("close", resolve);
+      });
+      if (body.destroyed) throw new Error("the reader went away");
+    }
+  });
+  done.then(
+    (outcome) => {
+      if (outcome.ok) {
+        started(null);
+        body.end();
+      } else {
+        started(outcome);
+        body.destroy(new Error(`download stopped: ${outcome.reason}`));
+      }
+    },
+    (err: unknown) => {
+      started({ ok: false, reason: "timeout", budgetMs: 0 });
+      body.destroy(err instanceof Error ? err : new Error(String(err)));
+    },
+  );
+  const refusal = await first;
+  return refusal ?? body;
 }
 
 /** The machine forms' 503: plain text, and a hint when to try again. */

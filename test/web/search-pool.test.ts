@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import zlib from "node:zlib";
 import Database from "better-sqlite3";
 import { ensureSchema } from "../../lib/ensure-schema";
 import { searchMessages } from "../../lib/search";
@@ -97,9 +98,31 @@ describe("search pool", () => {
     assert.ok(outcomes.some((o) => o.ok));
   });
 
-  test("a download plan runs in the heavy lane", async () => {
+  test("a download: the plan in the heavy lane, the gzipped mboxrd in the download process, chunk by chunk", async () => {
     const outcome = await pool.mboxPlan({ list: "big", q: "s:word5", threads: false });
     assert.ok(outcome.ok && outcome.value.ok);
     assert.equal(outcome.value.ids.length, MESSAGES / WORDS.length);
+    const chunks: Buffer[] = [];
+    const done = await pool.download(outcome.value.ids, async (chunk) => {
+      chunks.push(Buffer.from(chunk));
+    });
+    assert.ok(done.ok);
+    const mbox = zlib.gunzipSync(Buffer.concat(chunks)).toString("latin1");
+    assert.equal(mbox.match(/^From /gm)?.length, MESSAGES / WORDS.length);
+  });
+
+  test("a download whose reader stops taking chunks loses its process, and the next download runs", async () => {
+    const ids = Array.from({ length: MESSAGES }, (_, i) => i + 1);
+    const pid = pool.pids().download!;
+    const stopped = await pool.download(ids, async () => {
+      throw new Error("the reader went away");
+    });
+    assert.deepEqual(stopped, { ok: false, reason: "timeout", budgetMs: 20_000 });
+    assert.ok(await gone(pid));
+    let bytes = 0;
+    const next = await pool.download([1, 2, 3], async (chunk) => {
+      bytes += chunk.length;
+    });
+    assert.ok(next.ok && bytes > 0);
   });
 });

@@ -12,6 +12,9 @@ import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../sear
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
 
+// A send to a process that just died fails; its exit handler settles the job.
+const ignoreClosed = (): void => {};
+
 /** A download whose reader takes no chunk for this long is stopped. */
 const STREAM_IDLE_MS = 60_000;
 type PlanOptions = Omit<MboxOptions, "db" | "now">;
@@ -107,7 +110,7 @@ class LaneRunner {
     const next = this.waiting.shift();
     if (next === undefined) return;
     this.running = next;
-    this.ensureChild().send({ id: next.id, job: next.job });
+    this.ensureChild().send({ id: next.id, job: next.job }, ignoreClosed);
   }
 
   private expire(pending: Pending): void {
@@ -139,7 +142,7 @@ class LaneRunner {
         clearTimeout(pending.timer);
         pending.timer = setTimeout(() => this.expire(pending), STREAM_IDLE_MS);
         void (pending.onChunk?.(reply.chunk) ?? Promise.resolve()).then(
-          () => { if (this.running === pending) child.send({ ack: reply.id }); },
+          () => { if (this.running === pending) child.send({ ack: reply.id }, ignoreClosed); },
           () => { if (this.running === pending) this.expire(pending); },
         );
         return;

@@ -64,6 +64,9 @@ export async function searchDownload(ctx: RequestContext, list: string | null): 
  */
 async function streamDownload(ctx: RequestContext, ids: number[]): Promise<PassThrough | SearchRefusal> {
   const body = new PassThrough();
+  // A stream refused before it started is never piped: its error must not go unheard
+  // (the response's pipeline sees it when it is piped).
+  body.on("error", () => {});
   let started: (value: SearchRefusal | null) => void = () => {};
   const first = new Promise<SearchRefusal | null>((resolve) => (started = resolve));
   const done = ctx.searches.download(ids, async (chunk) => {

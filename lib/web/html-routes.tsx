@@ -18,7 +18,7 @@ import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "../cursor";
 import type { ListRow, MessageState } from "../store/sqlite/reader";
 import { midToUrl } from "../mid";
-import { isCostlySearch, readSearchRequest } from "../search";
+import { readSearchRequest } from "../search";
 import { buildThreadTree, flattenThread } from "../thread";
 import { partIndex, splitThreadParts, THREAD_PART_LIMITS } from "../thread-parts";
 import type { RequestContext } from "./context";
@@ -156,7 +156,7 @@ export async function searchPage(ctx: RequestContext, opts: PageOptions, list: s
   const cached = cachedReply(ctx, key);
   if (cached) return cached;
   const scope = list ?? "all lists";
-  const outcome = await ctx.searches.page(isCostlySearch(req.q) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
+  const outcome = await ctx.searches.search({ list, q: req.q, offset: req.offset, order: req.order });
   if (!outcome.ok) {
     const page = html(opts, 503, `${req.q} - search ${scope}`, <SearchRefused list={list} query={req.q} message={searchRefusalText(outcome)} />, true);
     return { ...page, headers: { ...page.headers, "Retry-After": "10" } };

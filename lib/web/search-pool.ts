@@ -5,24 +5,27 @@
 // query), so a search that overruns is stopped by killing its process, and a
 // fresh one takes its place.
 //
-// Two lanes, each its own process: costly queries (many words, downloads)
-// queue behind each other, never in front of a two-word search.
+// Two search lanes, each its own process: costly queries (many words,
+// download plans) queue behind each other, never in front of a two-word
+// search. Downloads themselves are made in a third process.
 import { fork, type ChildProcess } from "node:child_process";
-import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../search";
+import { isCostlySearch, type MboxOptions, type MboxPlan, type SearchOptions, type SearchResult } from "../search";
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
+type PlanOptions = Omit<MboxOptions, "db" | "now">;
 
 // A send to a process that just died fails; its exit handler settles the job.
 const ignoreClosed = (): void => {};
 
 /** A download whose reader takes no chunk for this long is stopped. */
 const STREAM_IDLE_MS = 60_000;
-type PlanOptions = Omit<MboxOptions, "db" | "now">;
 
 export type SearchJob =
   | { kind: "page"; now: number; options: PageOptions }
   | { kind: "mbox"; now: number; options: PlanOptions }
   | { kind: "download"; now: number; ids: number[] };
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 export type SearchReply =
   | { id: number; ok: true; value: unknown }
@@ -191,9 +194,13 @@ export class SearchPool {
     this.lanes = { light: new LaneRunner(full, 0), heavy: new LaneRunner(full, 19), download: new LaneRunner(full, 19) };
   }
 
+  /** A result page, in the lane its query's cost calls for. */
+  search(options: PageOptions, run: RunOptions = {}): Promise<SearchOutcome<SearchResult>> {
+    return this.page(isCostlySearch(options.q) ? "heavy" : "light", options, run);
+  }
+
   page(lane: Lane, options: PageOptions, run: RunOptions = {}): Promise<SearchOutcome<SearchResult>> {
-    const job: SearchJob = { kind: "page", now: (run.now ?? new Date()).getTime(), options };
-    return this.lanes[lane].run(job, run.budgetMs ?? this.budgetMs) as Promise<SearchOutcome<SearchResult>>;
+    return this.submit(lane, { kind: "page", options }, run) as Promise<SearchOutcome<SearchResult>>;
   }
 
   /**
@@ -202,13 +209,21 @@ export class SearchPool {
    * and resolves when the next may come; the budget runs until the first.
    */
   download(ids: number[], onChunk: (chunk: Uint8Array) => Promise<void>, run: RunOptions = {}): Promise<SearchOutcome<unknown>> {
-    const job: SearchJob = { kind: "download", now: (run.now ?? new Date()).getTime(), ids };
-    return this.lanes.download.run(job, run.budgetMs ?? this.budgetMs, onChunk);
+    return this.submit("download", { kind: "download", ids }, run, onChunk);
   }
 
   mboxPlan(options: PlanOptions, run: RunOptions = {}): Promise<SearchOutcome<MboxPlan>> {
-    const job: SearchJob = { kind: "mbox", now: (run.now ?? new Date()).getTime(), options };
-    return this.lanes.heavy.run(job, run.budgetMs ?? this.budgetMs) as Promise<SearchOutcome<MboxPlan>>;
+    return this.submit("heavy", { kind: "mbox", options }, run) as Promise<SearchOutcome<MboxPlan>>;
+  }
+
+  private submit(
+    lane: Lane | "download",
+    job: DistributiveOmit<SearchJob, "now">,
+    run: RunOptions,
+    onChunk?: (chunk: Uint8Array) => Promise<void>,
+  ): Promise<SearchOutcome<unknown>> {
+    const now = (run.now ?? new Date()).getTime();
+    return this.lanes[lane].run({ ...job, now } as SearchJob, run.budgetMs ?? this.budgetMs, onChunk);
   }
 
   /** Starts both lanes' processes, so no reader waits for one to start. */

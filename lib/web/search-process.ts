@@ -1,9 +1,9 @@
 // A search process (lib/web/search-pool.ts forks it): runs searches on its own
 // read-only connection, one at a time, at the CPU priority its lane asks for
 // (the costly lane runs at the lowest, so a pathological query neither blocks
-// nor slows the pages and everyday searches served beside it). The pool kills it with SIGKILL when a search overruns its budget:
-// better-sqlite3 cannot interrupt a running statement, a process can always
-// be stopped.
+// nor slows the pages and everyday searches served beside it). The pool kills
+// it with SIGKILL when a search overruns its budget: better-sqlite3 cannot
+// interrupt a running statement, a process can always be stopped.
 import os from "node:os";
 import Database from "better-sqlite3";
 import { mboxStream, searchMboxPlan, searchMessages } from "../search";

@@ -5,7 +5,7 @@
 import { PassThrough } from "node:stream";
 import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
 import { midToUrl } from "../mid";
-import { isCostlySearch, readSearchRequest, searchHref } from "../search";
+import { readSearchRequest, searchHref } from "../search";
 import type { RequestContext } from "./context";
 import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";
@@ -14,7 +14,7 @@ import { text, type Reply } from "./respond";
 export async function searchAtom(ctx: RequestContext, list: string | null): Promise<Reply> {
   const req = readSearchRequest(ctx.query);
   if (req === null) return text(400, "Missing search query (?q=)\n");
-  const outcome = await ctx.searches.page(isCostlySearch(req.q) ? "heavy" : "light", { list, q: req.q, offset: req.offset, order: req.order });
+  const outcome = await ctx.searches.search({ list, q: req.q, offset: req.offset, order: req.order });
   if (!outcome.ok) return searchRefused(outcome);
   const result = outcome.value;
   if (result.error !== undefined) return text(400, `Bad query: ${result.error}\n`);

@@ -175,16 +175,9 @@ export function isCostlySearch(q: string, now: Date = new Date()): boolean {
   } catch {
     return false;
   }
-  let words = 0;
-  let nodes = 0;
-  const visit = (n: QueryNode): void => {
-    nodes++;
-    if (n.type === "term") words += n.text.match(TOKEN)?.length ?? 0;
-    else if (n.type === "not") visit(n.child);
-    else if (n.type === "and" || n.type === "or") n.children.forEach(visit);
-  };
-  visit(ast);
-  return words > CHEAP_WORDS || nodes > CHEAP_NODES;
+  const nodes = queryNodes(ast);
+  const words = nodes.reduce((sum, n) => sum + (n.type === "term" ? termWords(n) : 0), 0);
+  return words > CHEAP_WORDS || nodes.length > CHEAP_NODES;
 }
 
 // A lore-style query a person types (s:ima f:zohar, "two words" AND d:2.weeks.ago..)
@@ -202,22 +195,36 @@ function positiveTerms(node: QueryNode, negated = false, out: TermNode[] = []): 
   return out;
 }
 
+/** Every node of the query in document order (pre-order), without recursion. */
+function queryNodes(root: QueryNode): QueryNode[] {
+  const out: QueryNode[] = [];
+  const stack: QueryNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop() as QueryNode;
+    out.push(n);
+    if (n.type === "not") stack.push(n.child);
+    else if (n.type === "and" || n.type === "or") for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return out;
+}
+
+function termWords(term: TermNode): number {
+  return term.text.match(TOKEN)?.length ?? 0;
+}
+
 function checkCost(node: QueryNode): void {
   let words = 0;
-  const visit = (n: QueryNode): void => {
-    if (n.type === "term") {
-      const count = n.text.match(TOKEN)?.length ?? 0;
-      if (count > SEARCH_LIMITS.maxPhraseWords) {
-        const preview = n.text.length > 40 ? `${n.text.slice(0, 40)}…` : n.text;
-        throw new QueryError(
-          `"${preview}" has ${count} words; at most ${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier`,
-        );
-      }
-      words += count;
-    } else if (n.type === "not") visit(n.child);
-    else if (n.type === "and" || n.type === "or") n.children.forEach(visit);
-  };
-  visit(node);
+  for (const n of queryNodes(node)) {
+    if (n.type !== "term") continue;
+    const count = termWords(n);
+    if (count > SEARCH_LIMITS.maxPhraseWords) {
+      const preview = n.text.length > 40 ? `${n.text.slice(0, 40)}…` : n.text;
+      throw new QueryError(
+        `"${preview}" has ${count} words; at most ${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier`,
+      );
+    }
+    words += count;
+  }
   if (words > SEARCH_LIMITS.maxWords) {
     throw new QueryError(`Too many words in the query (${words}, at most ${SEARCH_LIMITS.maxWords})`);
   }

@@ -173,9 +173,7 @@ export class ArchiveWriter {
       const thread = known.get(mid);
       return mid === parent || (thread !== undefined && baseThreads.has(thread)) ? BASE_THREAD : thread;
     });
-    const rechecks: number[] = [];
-    const threadId = this.link(listId, guarded ? base : mids, touched, rechecks, known);
-    this.pendingRechecks.push(...rechecks);
+    const threadId = this.link(listId, guarded ? base : mids, touched, known);
     return { threadId, guarded };
   }
 
@@ -186,14 +184,13 @@ export class ArchiveWriter {
   /**
    * Puts the Message-IDs in one thread, merging the threads they are in, and
    * returns it. Guarded messages whose references were in a merged thread, or
-   * name a Message-ID seen here for the first time, go on `rechecks`: their
+   * name a Message-ID seen here for the first time, are queued for a look: their
    * thread count may have dropped.
    */
   private link(
     listId: number,
     mids: string[],
     touched: Set<number>,
-    rechecks: number[],
     known?: Map<string, number | undefined>,
   ): number {
     const found = new Set<number>();
@@ -208,7 +205,7 @@ export class ArchiveWriter {
       target = Math.min(...found);
       for (const other of found) {
         if (other === target) continue;
-        for (const row of this.sql.guardedInThread.all(other) as { messageId: number }[]) rechecks.push(row.messageId);
+        for (const row of this.sql.guardedInThread.all(other) as { messageId: number }[]) this.pendingRechecks.push(row.messageId);
         this.sql.moveMessages.run(target, other);
         this.sql.moveRefs.run(target, other);
         this.sql.deleteThread.run(other);
@@ -217,7 +214,7 @@ export class ArchiveWriter {
     }
     for (const mid of mids) {
       if (this.sql.insertRef.run(listId, mid, target).changes === 0 || !this.anyGuarded) continue;
-      for (const row of this.sql.guardedByMid.all(listId, mid) as { messageId: number }[]) rechecks.push(row.messageId);
+      for (const row of this.sql.guardedByMid.all(listId, mid) as { messageId: number }[]) this.pendingRechecks.push(row.messageId);
     }
     touched.add(target);
     return target;
@@ -233,7 +230,7 @@ export class ArchiveWriter {
       if (tripsMergeGuard(references, (mid) => this.threadOf(listId, mid))) continue;
       this.sql.unguard.run(id);
       this.sql.deleteGuardedRefs.run(id);
-      this.link(listId, [row.messageId, ...references], touched, this.pendingRechecks);
+      this.link(listId, [row.messageId, ...references], touched);
     }
   }
 }

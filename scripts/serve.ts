@@ -2,6 +2,7 @@
 // processes (default: one per core) that share the port; each has its own
 // read connection and page cache. A worker that dies is replaced. Ingest
 // writes beside them (SQLite WAL).
+import "./production-mode";
 import cluster from "node:cluster";
 import os from "node:os";
 import path from "node:path";

@@ -77,6 +77,18 @@ describe("search pool", () => {
     assert.notEqual(pool.pids().light, process.pid);
   });
 
+  test("each lane's process runs at its priority in every thread, from its start (Linux)", { skip: !fs.existsSync("/proc/self/task") }, async () => {
+    assert.ok((await pool.page("light", { list: "big", q: "word4" })).ok);
+    assert.ok((await pool.page("heavy", { list: "big", q: "word5" })).ok);
+    const nices = (pid: number) =>
+      fs.readdirSync(`/proc/${pid}/task`).map((tid) => Number(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+    const own = nices(process.pid)[0]!;
+    const light = nices(pool.pids().light!);
+    const heavy = nices(pool.pids().heavy!);
+    assert.ok(light.every((n) => n === own), `light lane threads: ${light.join(",")}`);
+    assert.ok(heavy.length > 1 && heavy.every((n) => n === Math.min(19, own + 19)), `heavy lane threads: ${heavy.join(",")}`);
+  });
+
   test("a search over its budget is answered 'timeout', its process killed, and the next search runs", async () => {
     const warm = await pool.page("heavy", { list: "big", q: "word1" });
     assert.ok(warm.ok, "the heavy lane's process is up");

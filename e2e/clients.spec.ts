@@ -93,6 +93,16 @@ function parseMail(raw: string): Mail {
   };
 }
 
+/** The last paragraph of trailers above a patch's "---" line, as lines. */
+function trailerBlock(raw: string): string[] {
+  const body = raw.replace(/\r\n/g, "\n").slice(raw.indexOf("\n\n") + 2);
+  const end = body.search(/^---$/m);
+  const message = (end < 0 ? body : body.slice(0, end)).trimEnd().split("\n");
+  const block: string[] = [];
+  for (let i = message.length - 1; i >= 0 && /^[A-Za-z0-9-]+: \S/.test(message[i]!); i--) block.unshift(message[i]!);
+  return block;
+}
+
 function readMbox(file: string): Mail[] {
   return splitMbox(fs.readFileSync(file, "latin1")).map(parseMail);
 }
@@ -305,6 +315,43 @@ test.describe("b4", () => {
     const saved = readMbox(path.join(out, `${MBOX_ROOT}.mbx`));
     expect(saved).toHaveLength(thread.size);
     expect(new Set(saved.map((m) => m.mid))).toEqual(thread);
+  });
+
+  test("b4 am and our series.mbox agree on every series of the sample: the same patches, order and trailers", async ({ baseURL }) => {
+    test.setTimeout(15 * RUN_TIMEOUT);
+    const origin = originOf(baseURL);
+    // The series as our index lists them (the latest version of each).
+    const roots: string[] = [];
+    for (let page: string | null = `${origin}/${LIST}/_/series/`; page !== null; ) {
+      const html: string = await (await fetch(page)).text();
+      for (const m of html.matchAll(/href="\/[^/"]+\/_\/series\/([^/"]+)\/"/g)) {
+        const mid = decodeURIComponent(m[1]!);
+        if (!roots.includes(mid)) roots.push(mid);
+      }
+      const older: string | undefined = /href="[^"]*\/_\/series\/\?t=(\d+)"/.exec(html)?.[1];
+      page = older ? `${origin}/${LIST}/_/series/?t=${older}` : null;
+    }
+    expect(roots.length, "series in the sample").toBeGreaterThan(20);
+    // b4 am takes the newest revision in the thread of the Message-ID it is
+    // given; ours is compared for the version holding b4's first patch.
+    const compared = new Set<string>();
+    for (const root of roots) {
+      const { home, env, out } = b4Home(origin);
+      const r = await run("b4", ["am", "-o", out, root], env, home);
+      expect(r.code, `${root}: ${r.output}`).toBe(0);
+      const mbx = fs.readdirSync(out).find((f) => f.endsWith(".mbx"));
+      if (mbx === undefined) continue;
+      const theirs = splitMbox(fs.readFileSync(path.join(out, mbx), "utf8"));
+      const page = await (await fetch(`${origin}/${LIST}/${encodeURIComponent(parseMail(theirs[0]!).mid)}/`)).text();
+      const version = /<nav class="series-box"[^]*?href="\/[^/"]+\/_\/series\/([^/"]+)\/"/.exec(page)?.[1];
+      expect(version, `b4's first patch of ${root} belongs to a series of ours`).toBeDefined();
+      if (compared.has(version!)) continue;
+      compared.add(version!);
+      const ours = splitMbox(await (await fetch(`${origin}/${LIST}/_/series/${version}/series.mbox`)).text());
+      const summary = (mails: string[]) => mails.map((raw) => ({ subject: parseMail(raw).subject, trailers: trailerBlock(raw) }));
+      expect(summary(ours), `series version ${decodeURIComponent(version!)} (b4 am ${root})`).toEqual(summary(theirs));
+    }
+    expect(compared.size, "series versions compared with b4").toBeGreaterThan(20);
   });
 
   test("b4 am -c finds the newer revision through POST ?x=m&t=1", async ({ baseURL }) => {

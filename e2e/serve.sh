@@ -12,4 +12,6 @@ for mbox in e2e/fixtures/*.mbox; do
   [ -e "$mbox" ] || continue
   npx tsx scripts/ingest.ts --quiet --list "$(basename "$mbox" .mbox)" "$mbox"
 done
+# The patch-series fixtures, all in one list (their README says what each shows).
+npx tsx scripts/ingest.ts --quiet --list series --address series@lists.example.org test/fixtures/series/*.mbox
 PORT="$port" HOST=127.0.0.1 exec npx tsx scripts/serve.ts

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import type { ParsedMessage } from "./mime";
 import { syntheticMid } from "./mid";
+import { SeriesWriter } from "./store/sqlite/series-writer";
 import { directParent, tripsMergeGuard } from "./threading/merge-guard";
 import { toSqlDate } from "./sql-date";
 
@@ -57,6 +58,7 @@ export class ArchiveWriter {
   /** Guarded messages (row ids) to look at again before the current message is done. */
   private readonly pendingRechecks: number[] = [];
   private anyGuarded = false;
+  private readonly series: SeriesWriter;
 
   /** `onWait` hears, once per wait, that another writer holds the database. */
   constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
@@ -70,6 +72,7 @@ export class ArchiveWriter {
     this.db.pragma("cache_size = -65536");
     this.db.pragma("foreign_keys = ON");
     this.sql = prepareStatements(this.db);
+    this.series = new SeriesWriter(this.db);
   }
 
   ensureList(list: ListInfo): number {
@@ -92,17 +95,31 @@ export class ArchiveWriter {
       const touched = new Set<number>();
       for (const message of batch) this.writeOne(listId, message, counts, logFailure, touched);
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
+      this.series.markDirty(touched);
       if (touched.size > 0) this.sql.refreshList.run({ id: listId });
     });
-    // IMMEDIATE takes the write lock before the first read: a deferred
-    // transaction that reads, then writes while another ingest holds the lock
-    // fails at once with "database is locked" (SQLite cannot wait there
-    // without risking a deadlock). Both ingests then take turns by batch.
+    this.immediate(run);
+  }
+
+  /**
+   * Brings patch series up to date with everything written so far: first
+   * messages stored before series existed, then every thread a batch marked.
+   * One transaction per chunk, so web readers and other writers get turns.
+   */
+  refreshSeries(): void {
+    while (this.immediate(this.db.transaction(() => this.series.backfillChunk())));
+    while (this.immediate(this.db.transaction(() => this.series.rebuildChunk())));
+  }
+
+  // IMMEDIATE takes the write lock before the first read: a deferred
+  // transaction that reads, then writes while another ingest holds the lock
+  // fails at once with "database is locked" (SQLite cannot wait there
+  // without risking a deadlock). Both ingests then take turns by batch.
+  private immediate<T>(run: Database.Transaction<() => T>): T {
     const started = Date.now();
     for (let said = false; ; said = true) {
       try {
-        run.immediate();
-        return;
+        return run.immediate();
       } catch (err) {
         if (!isBusy(err) || Date.now() - started > MAX_LOCK_WAIT_MS) throw err;
         if (!said) this.onWait("another writer holds the database; waiting for it to finish its batch");
@@ -147,6 +164,7 @@ export class ArchiveWriter {
       const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
       this.sql.insertAttachment.run(id, position, a.filename, a.contentType, a.size, content);
     });
+    this.series.recordMessage(listId, id, parsed);
     counts.added++;
     this.recheckGuarded(listId, touched);
   }

@@ -71,6 +71,7 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
       if (batch.length >= batchSize) flush();
     }
     if (batch.length > 0) flush();
+    writer.refreshSeries();
   } finally {
     writer.close();
   }

@@ -88,3 +88,101 @@ export interface MidSuggestion {
   mid: string;
   subject: string;
 }
+
+/** Review marks collected for one patch: how many of each trailer it got (the cover letter's count for every patch). */
+export interface PatchMarks {
+  reviewed: number;
+  acked: number;
+  tested: number;
+}
+
+/** One row of a list's series index: a series as its latest version shows it. */
+export interface SeriesSummary {
+  /** Message-ID of the latest version's cover letter (or first patch): the series page's address. */
+  rootMid: string;
+  title: string;
+  fromName: string;
+  revision: number;
+  versionCount: number;
+  present: number;
+  total: number;
+  /** Per patch 1..total of the latest version; null where the patch is missing. */
+  patches: (PatchMarks | null)[];
+  replyCount: number;
+  lastDate: Date;
+  rfc: boolean;
+  resend: boolean;
+  isPullRequest: boolean;
+}
+
+export interface SeriesIndexPage {
+  series: SeriesSummary[];
+  /** ?t= cursor of the next older page, if any. */
+  olderCursor: string | null;
+}
+
+export interface SeriesVersionView {
+  rootMid: string;
+  revision: number;
+  total: number;
+  present: number;
+  title: string;
+  fromName: string;
+  date: Date;
+  lastDate: Date;
+  replyCount: number;
+  rfc: boolean;
+  resend: boolean;
+  isPullRequest: boolean;
+  superseded: boolean;
+}
+
+/** A trailer someone gave in a reply, with that reply's Message-ID. */
+export interface GivenTrailerView {
+  name: string;
+  value: string;
+  by: string;
+}
+
+export interface SeriesPatchView {
+  counter: number;
+  mid: string;
+  subject: string;
+  fromName: string;
+  date: Date;
+  /** Collected from replies under the patch and on the cover letter, in arrival order. */
+  trailers: GivenTrailerView[];
+}
+
+export interface SeriesDetail {
+  versions: SeriesVersionView[];
+  /** Index in `versions` of the version shown. */
+  chosen: number;
+  cover: { mid: string; subject: string; date: Date; trailers: GivenTrailerView[] } | null;
+  /** Patches 1..total of the chosen version; null where one is missing. */
+  patches: (SeriesPatchView | null)[];
+}
+
+/** For a patch's message page: where it sits in its series. */
+export interface MessageSeriesInfo {
+  title: string;
+  revision: number;
+  /** 0 for the cover letter. */
+  counter: number;
+  total: number;
+  /** The version's root Message-ID: its series page. */
+  rootMid: string;
+  /** Every version of the series, oldest first, with this patch's counterpart (same number) if present. */
+  versions: { revision: number; rootMid: string; counterpartMid: string | null; current: boolean }[];
+}
+
+/** A patch as the series mbox needs it. */
+export interface SeriesMboxPatch {
+  mid: string;
+  fromName: string;
+  fromAddr: string;
+  date: Date;
+  subject: string;
+  bodyText: string;
+  trailers: GivenTrailerView[];
+}

@@ -1,18 +1,21 @@
 // /<list>/<mid>/: the message (every message reusing its Message-ID), reply
 // instructions and the thread overview.
+import { MessageSeries } from "@/app/_ui/message-series";
 import { MessageView } from "@/app/_ui/message-view";
 import { ReplyInstructions } from "@/app/_ui/reply-instructions";
 import { ThreadSkeleton } from "@/app/_ui/thread-skeleton";
 import type { ThreadNode } from "@/lib/thread";
-import type { MessageView as Message } from "@/lib/types";
+import type { MessageView as Message, MessageSeriesInfo } from "@/lib/types";
 
-export function MessagePage({ list, variants, variantTotal, nodes, origin }: {
+export function MessagePage({ list, variants, variantTotal, nodes, origin, series }: {
   list: string;
   /** The messages shown: all that reuse the Message-ID, as far as the page's size bound allows. */
   variants: Message[];
   variantTotal: number;
   nodes: ThreadNode[];
   origin: string;
+  /** Where the message sits in a patch series, if it is a patch or cover letter. */
+  series?: MessageSeriesInfo | null;
 }) {
   const message = variants[0]!;
   return (
@@ -26,6 +29,7 @@ export function MessagePage({ list, variants, variantTotal, nodes, origin }: {
           {variants.length === variantTotal ? "all are shown below." : <>the first {variants.length} are shown below, all are in <a href="raw">raw</a>.</>}
         </p>
       ) : null}
+      {series ? <MessageSeries list={list} series={series} /> : null}
       {variants.map((variant, i) => (
         <MessageView key={variant.id} message={variant} headingLevel={i === 0 ? 1 : 2} variant={i} />
       ))}

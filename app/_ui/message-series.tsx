@@ -3,7 +3,7 @@
 // of "what changed since v2" starts from here).
 import { Fragment } from "react";
 import { messageHref, seriesHref } from "@/app/_ui/series-index";
-import type { MessageSeries as MessageSeriesData } from "@/lib/types";
+import type { MessageSeriesInfo as MessageSeriesData } from "@/lib/types";
 
 function partName(counter: number): string {
   return counter === 0 ? "cover letter" : `patch ${counter}`;

@@ -11,7 +11,8 @@ export function ThreadIndex({ list, page, paged }: { list: ListSummary; page: Th
       <div className="crumbs">
         <a href="/">all lists</a> / <strong>{list.name}</strong>
         <span className="muted"> · {plural(list.messageCount, "message")}</span>{" "}
-        <a href={`/${list.name}/new.atom`} className="muted">Atom feed</a>
+        <a href={`/${list.name}/new.atom`} className="muted">Atom feed</a>{" "}
+        <a href={`/${list.name}/_/series/`} className="muted">patch series</a>
       </div>
       {list.description ? <p>{list.description}</p> : null}
       <SearchForm list={list.name} query="" />

@@ -22,10 +22,12 @@
 //       mail of any version (v2 sent in reply to a review of v1), the nearest
 //       lower revision by the same sender in the same thread, one with the
 //       same title first;
-//    c. the same sender and the same root title, each version within
-//       TITLE_LINK_WINDOW_DAYS of the nearest other one (a chain by date).
-//       Different senders with one title never link: "MAINTAINERS: update"
-//       is everybody's subject.
+//    c. the same sender, the same root title and the same tree prefixes
+//       ("net-next", "5.10"), each version within TITLE_LINK_WINDOW_DAYS of
+//       the nearest other one (a chain by date). Different senders with one
+//       title never link: "MAINTAINERS: update" is everybody's subject; nor
+//       do different trees: a stable maintainer posts one backport to 4.19
+//       and to 5.4 under one title, and those are not versions of each other.
 //    A pull request and a patch version never link.
 // 3. Within a series versions are ordered by (revision, date, root id); all
 //    but the last are superseded, so a RESEND of v2 supersedes the first v2.
@@ -342,11 +344,16 @@ interface KeyedVersions {
   keys: KeyMaker;
 }
 
+/** The bracket words that name a tree or branch, in any order and case. */
+function treeOf(subject: PatchSubject): string {
+  return subject.prefixes.map((prefix) => prefix.toLowerCase()).sort().join(" ");
+}
+
 function keyVersions(versions: readonly SeriesVersion[], keys: KeyMaker): KeyedVersions {
   return {
     versions,
     sender: versions.map((version) => keys.key(version.fromAddr, version.isPullRequest)),
-    title: versions.map((version) => keys.key(version.root.subject.normalizedTitle)),
+    title: versions.map((version) => keys.key(version.root.subject.normalizedTitle, treeOf(version.root.subject))),
     keys,
   };
 }

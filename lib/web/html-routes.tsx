@@ -13,6 +13,8 @@ import { NoResults } from "@/app/_ui/no-results";
 import { NotFound } from "@/app/_ui/not-found";
 import { SearchRefused } from "@/app/_ui/search-refused";
 import { SearchResults } from "@/app/_ui/search-results";
+import { SeriesIndex } from "@/app/_ui/series-index";
+import { SeriesPage } from "@/app/_ui/series-page";
 import { ThreadIndex } from "@/app/_ui/thread-index";
 import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "../cursor";
@@ -80,13 +82,18 @@ export function messagePage(ctx: RequestContext, opts: PageOptions, name: string
   const found = resolveMessage(ctx, opts, name, mid);
   if ("status" in found) return found;
   const { list, state } = found;
-  const key = `msg:${ctx.origin}:${list.id}:${mid}:${state.variants}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
+  // A patch's page shows its series, which other threads can change (a new version).
+  const series = ctx.store.series.getMessageSeriesState(list.id, mid);
+  const key = `msg:${ctx.origin}:${list.id}:${mid}:${state.variants}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}:${series}`;
   return cachedPage(ctx, opts, key, state.threadLastDate, () => {
     const variants = boundVariants(ctx.store.listMessageVariants(list, mid));
     const nodes = flattenThread(buildThreadTree(ctx.store.listThreadMembers(state.threadId)));
     return {
       title: `${variants[0]?.subject || "(no subject)"} - ${list.name}`,
-      body: <MessagePage list={list.name} variants={variants} variantTotal={state.variants} nodes={nodes} origin={ctx.origin} />,
+      body: (
+        <MessagePage list={list.name} variants={variants} variantTotal={state.variants} nodes={nodes} origin={ctx.origin}
+          series={series === "" ? null : ctx.store.series.getMessageSeries(list.id, mid)} />
+      ),
     };
   });
 }
@@ -114,6 +121,36 @@ export function threadPage(ctx: RequestContext, opts: PageOptions, name: string,
       body: <ThreadPage list={list.name} nodes={nodes} messages={messages} nested={nested} part={part} partCount={parts.length} partOf={partIndex(parts)} />,
     };
   });
+}
+
+/** /<list>/_/series/: the list's patch series, newest activity first. */
+export function seriesIndexPage(ctx: RequestContext, opts: PageOptions, name: string, t: string | null): Reply {
+  const list = ctx.store.getList(name);
+  if (!list) return notFoundPage(opts, name);
+  const before = parseCursor(t);
+  // Series are rebuilt after a batch is stored: their own state, not the list's, keys the page.
+  const key = `series:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${stamp(before)}`;
+  return cachedPage(ctx, opts, key, list.lastDate, () => ({
+    title: `patch series - ${list.name}`,
+    body: <SeriesIndex list={list.name} page={ctx.store.series.listSeries(list.id, before)} />,
+  }));
+}
+
+/** /<list>/_/series/<mid>/: a series, showing the version whose cover letter (or first patch) is <mid>. */
+export function seriesPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string): Reply {
+  const list = ctx.store.getList(name);
+  if (!list) return notFoundPage(opts, name);
+  // The page shows a curl command with the absolute URL: one entry per origin.
+  const key = `seriesPage:${ctx.origin}:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${mid}`;
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  const detail = ctx.store.series.getSeries(list.id, mid);
+  if (!detail) return html(opts, 404, "Series not found", <NotFound list={list.name} />, true);
+  const version = detail.versions[detail.chosen]!;
+  return cachedPage(ctx, opts, key, version.lastDate, () => ({
+    title: `[v${version.revision}] ${version.title} - series - ${list.name}`,
+    body: <SeriesPage list={list.name} detail={detail} origin={ctx.origin} />,
+  }));
 }
 
 // The variants of a message page share the thread pages' text bound: the

@@ -8,6 +8,7 @@ import { contentDisposition, safeContentType } from "../attachment";
 import { extractAttachment } from "../mime";
 import { messagesToAtom } from "../feed";
 import { formatMboxrd } from "../mbox";
+import { amMessage } from "../series/am-mbox";
 import { midToUrl } from "../mid";
 import { searchHelpText } from "../search-help";
 import { MAX_THREAD_MESSAGES } from "../store/sqlite/reader";
@@ -84,6 +85,25 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
   }
   const etag = `"t${state.threadId}-${state.threadCount}-${stamp(lastModified)}"`;
   return { status: 200, type: "application/gzip", headers, body: Readable.from(messages()).pipe(createGzip()), validators: { etag, lastModified } };
+}
+
+/**
+ * /<list>/_/series/<mid>/series.mbox: one version's patches in order, each
+ * with the trailers its reviewers gave, the cover letter left out: what
+ * `b4 am` writes, ready for `git am`.
+ */
+export function seriesMbox(ctx: RequestContext, listName: string, mid: string): Reply {
+  const list = ctx.store.getListId(listName);
+  const patches = list === null ? null : ctx.store.series.listMboxPatches(list, mid);
+  if (patches === null) return text(404, `No series version starts at <${mid}> in ${listName}\n`);
+  const body = Buffer.concat(patches.map((patch) => formatMboxrd(amMessage(patch))));
+  return {
+    status: 200,
+    type: "text/plain; charset=utf-8",
+    headers: { "Content-Disposition": 'inline; filename="series.mbox"' },
+    validators: { etag: bodyEtag(body), lastModified: null },
+    body,
+  };
 }
 
 /** /<list>/new.atom: the newest messages of a list. */

@@ -21,6 +21,12 @@ export type Route =
   | { kind: "listAtom"; list: string }
   /** `/<list>/<mid>/<N>-<name>`: attachment N (from 1) of the message. */
   | { kind: "attachment"; list: string; mid: string; position: number }
+  /** `/<list>/_/series/`: the list's patch series, newest activity first (`?t=` older). */
+  | { kind: "seriesIndex"; list: string; before: string | null }
+  /** `/<list>/_/series/<mid>/`: the series holding the version whose cover letter (or first patch) is <mid>. */
+  | { kind: "series"; list: string; mid: string }
+  /** `/<list>/_/series/<mid>/series.mbox`: that version's patches with the collected trailers, for `git am`. */
+  | { kind: "seriesMbox"; list: string; mid: string }
   /** `/<list>/_/text/help/` (and `/all/…`): the search help as text. */
   | { kind: "help"; list: string | null }
   /** The archive's stylesheet, `/_/style.<hash>.css`, and icon, `/_/icon.svg`. */
@@ -80,6 +86,10 @@ function matchPath(segments: string[], query: URLSearchParams, method: string): 
   if (second === "_" && third === "text" && fourth === "help" && (more.length === 0 || (more.length === 1 && more[0] === ""))) {
     return { kind: "help", list };
   }
+  // The archive's own pages live under "_/", as public-inbox's do: no
+  // Message-ID page can be shadowed by them ("/<list>/series/" is the page of
+  // a message whose id is "series").
+  if (second === "_" && third === "series" && list !== null) return seriesRoute(first, list, segments.slice(3), query);
   if (third === undefined) {
     // lore's per-list files; any other name is a Message-ID missing its slash.
     if (second === "new.atom") return list === null ? NOT_FOUND : { kind: "listAtom", list };
@@ -118,6 +128,18 @@ function messageRoute(list: string, mid: string, rest: string[], query: URLSearc
     if (attachment) return { kind: "attachment", list, mid, position: Number(attachment[1]) };
     return NOT_FOUND;
   }
+  return NOT_FOUND;
+}
+
+// Everything under /<list>/_/series.
+function seriesRoute(rawList: string, list: string, rest: string[], query: URLSearchParams): Route {
+  const [mid, file, ...more] = rest;
+  if (mid === undefined) return { kind: "addSlash", path: `/${rawList}/_/series/` };
+  if (mid === "") return rest.length === 1 ? { kind: "seriesIndex", list, before: query.get("t") } : NOT_FOUND;
+  if (file === undefined) return { kind: "addSlash", path: `/${rawList}/_/series/${mid}/` };
+  if (more.length > 0) return NOT_FOUND;
+  if (file === "") return { kind: "series", list, mid: midFromParam(mid) };
+  if (file === "series.mbox") return { kind: "seriesMbox", list, mid: midFromParam(mid) };
   return NOT_FOUND;
 }
 

@@ -6,8 +6,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { SEARCH_LIMITS } from "../search";
 import { SqliteReader } from "../store/sqlite/reader";
 import type { RequestContext } from "./context";
-import { homePage, lookupPage, messagePage, notFoundPage, searchPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
-import { attachment, listAtom, rawMessage, redirect, searchHelp, threadAtom, threadMbox } from "./machine-routes";
+import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
+import { attachment, listAtom, rawMessage, redirect, searchHelp, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
 import { publicOrigin, type OriginConfig } from "./origin";
 import { PageCache } from "./page-cache";
 import { send, text, type Reply } from "./respond";
@@ -93,6 +93,12 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
         return listAtom(ctx, route.list);
       case "attachment":
         return attachment(ctx, route.list, route.mid, route.position);
+      case "seriesIndex":
+        return seriesIndexPage(ctx, pages, route.list, route.before);
+      case "series":
+        return seriesPage(ctx, pages, route.list, route.mid);
+      case "seriesMbox":
+        return seriesMbox(ctx, route.list, route.mid);
       case "help":
         return searchHelp(route.list);
       case "stylesheet":

@@ -390,3 +390,16 @@ describe("extractChangeId", () => {
     assert.ok(performance.now() - started < 1000);
   });
 });
+
+describe("trees", () => {
+  test("one backport posted to two stable trees under one title is two series, each tree's resend linked", () => {
+    const series = groupSeries([
+      mail("[PATCH 4.19 12/163] efi/cper: fix endianness", { id: 1, thread: 1, day: 0, from: "greg@example.org" }),
+      mail("[PATCH 5.4 20/191] efi/cper: fix endianness", { id: 2, thread: 2, day: 0.1, from: "greg@example.org" }),
+      mail("[PATCH 5.4 v2 20/191] efi/cper: fix endianness", { id: 3, thread: 3, day: 2, from: "greg@example.org" }),
+    ]);
+    assert.equal(series.length, 2);
+    const byTree = series.map((s) => s.versions.map((v) => v.root.id));
+    assert.deepEqual(byTree.sort(), [[1], [2, 3]]);
+  });
+});

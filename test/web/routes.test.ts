@@ -355,3 +355,18 @@ test("per-list file names followed by a slash are Message-IDs, as in public-inbo
   assert.deepEqual(route(`/${LIST}/_/`), { kind: "message", list: LIST, mid: "_" });
   assert.deepEqual(route(`/${LIST}/new.atom/raw`), { kind: "raw", list: LIST, mid: "new.atom" });
 });
+
+test("/<list>/_/series/ is the series index, /<list>/_/series/<mid>/ a series and series.mbox its version for git am", () => {
+  assert.deepEqual(route(`/${LIST}/_/series/`), { kind: "seriesIndex", list: LIST, before: null });
+  assert.deepEqual(route(`/${LIST}/_/series/?t=20240101000000`), { kind: "seriesIndex", list: LIST, before: "20240101000000" });
+  assert.deepEqual(route(`/${LIST}/_/series`), { kind: "addSlash", path: `/${LIST}/_/series/` });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/`), { kind: "series", list: LIST, mid: MID });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}`), { kind: "addSlash", path: `/${LIST}/_/series/${MID_URL}/` });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/series.mbox`), { kind: "seriesMbox", list: LIST, mid: MID });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/other`), { kind: "notFound" });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/series.mbox/x`), { kind: "notFound" });
+  assert.deepEqual(route(`/${LIST}/_/series//`), { kind: "notFound" });
+  // A message whose Message-ID is "series" keeps its lore page.
+  assert.deepEqual(route(`/${LIST}/series/`), { kind: "message", list: LIST, mid: "series" });
+  assert.deepEqual(route(`/${LIST}/_/series/`, "POST"), { kind: "methodNotAllowed", allow: "GET, HEAD" });
+});

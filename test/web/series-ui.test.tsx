@@ -8,7 +8,7 @@ import { MessageSeries } from "../../app/_ui/message-series";
 import { MAX_CELLS, SeriesIndex } from "../../app/_ui/series-index";
 import { SeriesPage } from "../../app/_ui/series-page";
 import type {
-  MessageSeries as MessageSeriesData,
+  MessageSeriesInfo as MessageSeriesData,
   PatchMarks,
   SeriesDetail,
   SeriesIndexPage,

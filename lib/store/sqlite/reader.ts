@@ -10,6 +10,7 @@ import type {
 } from "../../types";
 import { formatCursor } from "../../cursor";
 import { threadingReferences } from "../../threading/merge-guard";
+import { SeriesReader } from "./series-reader";
 
 /**
  * Threads on one page of a list's index: about what lore's index shows (its
@@ -78,6 +79,8 @@ function toThread(r: Row): ThreadSummary {
 export class SqliteReader {
   private readonly db: Database.Database;
   private readonly sql;
+  /** Patch series: the index, a series page, a patch's place, the series mbox. */
+  readonly series: SeriesReader;
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -86,6 +89,7 @@ export class SqliteReader {
     this.db.pragma("cache_size = -32768");
     this.db.defaultSafeIntegers(false);
     const db = this.db;
+    this.series = new SeriesReader(db);
     this.sql = {
       lists: db.prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" ORDER BY name`),
       list: db.prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" WHERE name = ?`),

@@ -100,3 +100,28 @@ test("on a phone, a 300-patch series wraps instead of scrolling sideways", async
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(scrollWidth).toBeLessThanOrEqual(375);
 });
+
+test("what changed between versions: from the series page to the interdiff, unchanged patches folded", async ({ page }) => {
+  await page.goto(`/${LIST}/_/series/${V3}/`);
+  await page.getByRole("link", { name: "what changed from v2 to v3" }).click();
+  await expect(page).toHaveURL(/\/vs\/20240129093000\.5151-1-ann@example\.org\/$/);
+  await expect(page.locator("h1")).toContainText("v2 → v3");
+  await expect(page.locator("section.interdiff-pair")).toHaveCount(1);
+  await expect(page.locator(".interdiff-unchanged")).toContainText("1/3");
+  await page.getByRole("link", { name: "v1", exact: true }).first().click();
+  await expect(page).toHaveURL(/\/vs\/20240108090000\.4242-1-ann@example\.org\/$/);
+  await expect(page.locator("pre.interdiff .add").filter({ hasText: "toupper" }).first()).toBeVisible();
+});
+
+test("the series index searches cover letters with lore's query language, and has an Atom feed", async ({ page, request }) => {
+  await page.goto(`/${LIST}/_/series/`);
+  await page.getByRole("searchbox", { name: "Search series" }).fill("s:fast_sum");
+  await page.getByRole("button", { name: "search series" }).click();
+  await expect(page).toHaveURL(/\?q=s%3Afast_sum$/);
+  await expect(page.locator("ul.series-list > li")).toHaveCount(1);
+  await expect(page.locator("ul.series-list > li")).toContainText("v2");
+  const feed = await (await request.get(`/${LIST}/_/series/new.atom`)).text();
+  expect(feed).toContain("<feed");
+  expect(feed.match(/<entry>/g)?.length).toBeGreaterThan(5);
+  expect(feed).toContain("util: fix off-by-one in range check");
+});

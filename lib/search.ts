@@ -104,6 +104,8 @@ export interface SearchOptions {
   now?: Date;
   /** The read connection (default: one on DATABASE_URL). */
   db?: Database.Database;
+  /** Only the cover letters (or first patches) of patch-series versions: the series index's search. */
+  seriesRoots?: boolean;
 }
 
 type SqlParam = string | number;
@@ -237,10 +239,11 @@ function listFilter(list: string | null): { sql: string; params: SqlParam[] } {
 }
 
 // FROM + WHERE selecting the hits; ORDER BY date then walks the index.
-function hitsFrom(plan: SearchPlan, list: string | null): { sql: string; params: SqlParam[] } {
+function hitsFrom(plan: SearchPlan, list: string | null, seriesRoots = false): { sql: string; params: SqlParam[] } {
   const lf = listFilter(list);
+  const roots = seriesRoots ? ` AND m.id IN (SELECT rootMessageId FROM "SeriesVersion")` : "";
   return {
-    sql: `FROM "Message" m ${plan.byMid ? "" : DATE_INDEX} WHERE ${lf.sql} AND (${plan.where})`,
+    sql: `FROM "Message" m ${plan.byMid ? "" : DATE_INDEX} WHERE ${lf.sql}${roots} AND (${plan.where})`,
     params: [...lf.params, ...plan.params],
   };
 }
@@ -302,7 +305,7 @@ export async function searchMessages(options: SearchOptions): Promise<SearchResu
     );
   }
   const order: SearchOrder = requested === "relevance" && plan.rankMatch !== null ? "relevance" : "date";
-  const from = hitsFrom(plan, options.list);
+  const from = hitsFrom(plan, options.list, options.seriesRoots);
   try {
     const ids =
       order === "relevance"

@@ -186,3 +186,33 @@ export interface SeriesMboxPatch {
   bodyText: string;
   trailers: GivenTrailerView[];
 }
+
+/** One patch of a version, as the interdiff page names it. */
+export interface InterdiffPatchView {
+  counter: number;
+  mid: string;
+  subject: string;
+}
+
+export interface InterdiffPairView {
+  /** The patch in the older version, null when the newer one added it. */
+  old: InterdiffPatchView | null;
+  /** The patch in the newer version, null when it was dropped. */
+  new: InterdiffPatchView | null;
+  /** How the two were matched: same git patch-id, same title, same position, or not at all. */
+  how: "patch-id" | "title" | "position" | "none";
+  /** Lines only in the old patch are "del", only in the new "add"; null when not compared (one side missing, or past the page's bound). */
+  diff: { lines: { kind: "context" | "add" | "del" | "skip"; text: string }[]; truncated: boolean; identical: boolean } | null;
+}
+
+/** What changed between two versions of a series, patch by patch. */
+export interface SeriesInterdiffView {
+  title: string;
+  versions: SeriesVersionView[];
+  /** Indexes in `versions` of the older and the newer version compared. */
+  from: number;
+  to: number;
+  pairs: InterdiffPairView[];
+  /** Some pairs were left uncompared to bound the page's cost. */
+  capped: boolean;
+}

@@ -118,19 +118,46 @@ function SeriesEntry({ list, series }: { list: string; series: SeriesSummary }) 
   );
 }
 
-export function SeriesIndex({ list, page }: { list: string; page: SeriesIndexPage }) {
+/** A search of the series' cover letters (or first patches): the query, and where the results stand. */
+export interface SeriesSearchState {
+  q: string;
+  /** Matching versions (capped counts end in "+"). */
+  total: number;
+  totalCapped: boolean;
+  offset: number;
+  /** Results per page, for the "more" link. */
+  limit: number;
+  /** Why the query could not run, in words. */
+  error?: string;
+}
+
+export function SeriesIndex({ list, page, search }: { list: string; page: SeriesIndexPage; search?: SeriesSearchState }) {
+  const action = `/${list}/_/series/`;
+  const more = search && !search.error && search.offset + search.limit < search.total ? search.offset + search.limit : null;
   return (
     <main>
       <div className="crumbs">
         <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a> / <strong>series</strong>{" "}
-        <a href={`/${list}/`} className="muted">threads view</a>
+        <a href={`/${list}/`} className="muted">threads view</a>{" "}
+        <a href={`${action}new.atom`} className="muted">Atom feed</a>
       </div>
       <h1>Patch series</h1>
-      <p className="muted">
-        Patch series posted to {list}, newest activity first. Per patch: R reviewed, A acked, T tested, · none, ✗ missing.
-      </p>
+      <form className="search" method="get" action={action} role="search">
+        <input type="search" name="q" defaultValue={search?.q ?? ""} aria-label="Search series" placeholder="s:title f:author d:2024-01-01.. words" />
+        <button type="submit">search series</button>
+        <a href={`/${list}/_/text/help/`} className="muted">help</a>
+      </form>
+      {search ? (
+        <p className="muted" role="status">
+          {search.error ?? `${search.total.toLocaleString("en-US")}${search.totalCapped ? "+" : ""} version${search.total === 1 ? "" : "s"} match "${search.q}" (cover letters, or first patches); their series:`}
+        </p>
+      ) : (
+        <p className="muted">
+          Patch series posted to {list}, newest activity first. Per patch: R reviewed, A acked, T tested, · none, ✗ missing.
+        </p>
+      )}
       {page.series.length === 0 ? (
-        <p>No patch series in this list yet.</p>
+        <p>{search ? "No series match." : "No patch series in this list yet."}</p>
       ) : (
         <ul className="plain threads series-list">
           {page.series.map((series) => (
@@ -139,6 +166,11 @@ export function SeriesIndex({ list, page }: { list: string; page: SeriesIndexPag
         </ul>
       )}
       <nav className="pager" aria-label="pages">
+        {more !== null ? (
+          <a href={`${action}?q=${encodeURIComponent(search!.q)}&o=${more}`} rel="next">
+            more results
+          </a>
+        ) : null}
         {page.olderCursor ? (
           <a href={`/${list}/_/series/?t=${encodeURIComponent(page.olderCursor)}`} rel="next">
             older series

@@ -2,6 +2,7 @@
 // shown in full: its versions timeline, the mbox for `git am`, the cover
 // letter and each patch with the trailers reviewers gave (b4's view of a
 // series, as links and text only).
+import { interdiffHref } from "@/app/_ui/series-interdiff";
 import { ReviewCell, SeriesBadges, marksOf, messageHref, seriesHref } from "@/app/_ui/series-index";
 import { formatDate, formatDay, plural } from "@/lib/format";
 import type { GivenTrailerView, SeriesDetail, SeriesPatchView, SeriesVersionView } from "@/lib/types";
@@ -102,6 +103,13 @@ export function SeriesPage({ list, detail, origin = "" }: {
             <VersionEntry key={v.rootMid} list={list} version={v} chosen={i === detail.chosen} chosenTitle={version.title} />
           ))}
         </ol>
+        {detail.chosen > 0 ? (
+          <p>
+            <a href={interdiffHref(list, version.rootMid, detail.versions[detail.chosen - 1]!.rootMid)}>
+              what changed from v{detail.versions[detail.chosen - 1]!.revision} to v{version.revision}
+            </a>
+          </p>
+        ) : null}
       </section>
 
       <p className="series-mbox">

@@ -14,6 +14,7 @@ import { NotFound } from "@/app/_ui/not-found";
 import { SearchRefused } from "@/app/_ui/search-refused";
 import { SearchResults } from "@/app/_ui/search-results";
 import { SeriesIndex } from "@/app/_ui/series-index";
+import { SeriesInterdiff } from "@/app/_ui/series-interdiff";
 import { SeriesPage } from "@/app/_ui/series-page";
 import { ThreadIndex } from "@/app/_ui/thread-index";
 import { ThreadPage } from "@/app/_ui/thread-page";
@@ -123,17 +124,35 @@ export function threadPage(ctx: RequestContext, opts: PageOptions, name: string,
   });
 }
 
-/** /<list>/_/series/: the list's patch series, newest activity first. */
-export function seriesIndexPage(ctx: RequestContext, opts: PageOptions, name: string, t: string | null): Reply {
+/** /<list>/_/series/: the list's patch series, newest activity first; `?q=` searches their cover letters. */
+export async function seriesIndexPage(ctx: RequestContext, opts: PageOptions, name: string, t: string | null): Promise<Reply> {
   const list = ctx.store.getList(name);
   if (!list) return notFoundPage(opts, name);
-  const before = parseCursor(t);
+  const q = ctx.query.get("q")?.trim() ?? "";
+  const before = q === "" ? parseCursor(t) : null;
+  const offset = q === "" ? 0 : Math.min(Math.max(Number.parseInt(ctx.query.get("o") ?? "0", 10) || 0, 0), 1_000_000);
   // Series are rebuilt after a batch is stored: their own state, not the list's, keys the page.
-  const key = `series:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${stamp(before)}`;
-  return cachedPage(ctx, opts, key, list.lastDate, () => ({
-    title: `patch series - ${list.name}`,
-    body: <SeriesIndex list={list.name} page={ctx.store.series.listSeries(list.id, before)} />,
-  }));
+  const key = `series:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${stamp(before)}:${q === "" ? "" : `${new Date().toISOString().slice(0, 10)}:${offset}:${q}`}`;
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  if (q === "") {
+    return cachedPage(ctx, opts, key, list.lastDate, () => ({
+      title: `patch series - ${list.name}`,
+      body: <SeriesIndex list={list.name} page={ctx.store.series.listSeries(list.id, before)} />,
+    }));
+  }
+  const outcome = await ctx.searches.search({ list: list.name, q, offset, seriesRoots: true });
+  if (!outcome.ok) {
+    const page = html(opts, 503, `${q} - series search`, <SearchRefused list={list.name} query={q} message={searchRefusalText(outcome)} />, true);
+    return { ...page, headers: { ...page.headers, "Retry-After": "10" } };
+  }
+  const result = outcome.value;
+  const search = { q, total: result.total, totalCapped: result.totalCapped, offset, limit: result.limit, error: result.error };
+  const page = { series: ctx.store.series.listSeriesOfRoots(list.id, result.hits.map((h) => h.mid)), olderCursor: null };
+  const body = <SeriesIndex list={list.name} page={page} search={search} />;
+  // A malformed query gets its explanation, never kept.
+  if (result.error !== undefined) return html(opts, 200, `${q} - series search`, body, true);
+  return cachedPage(ctx, opts, key, null, () => ({ title: `${q} - series search - ${list.name}`, body }));
 }
 
 /** /<list>/_/series/<mid>/: a series, showing the version whose cover letter (or first patch) is <mid>. */
@@ -150,6 +169,22 @@ export function seriesPage(ctx: RequestContext, opts: PageOptions, name: string,
   return cachedPage(ctx, opts, key, version.lastDate, () => ({
     title: `[v${version.revision}] ${version.title} - series - ${list.name}`,
     body: <SeriesPage list={list.name} detail={detail} origin={ctx.origin} />,
+  }));
+}
+
+/** /<list>/_/series/<mid>/vs/<older mid>/: what changed between two versions of one series. */
+export function seriesInterdiffPage(ctx: RequestContext, opts: PageOptions, name: string, mid: string, from: string): Reply {
+  const list = ctx.store.getList(name);
+  if (!list) return notFoundPage(opts, name);
+  const key = `interdiff:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${mid}:${from}`;
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  const view = ctx.store.series.getInterdiff(list.id, mid, from);
+  if (!view) return html(opts, 404, "Versions not found", <NotFound list={list.name} />, true);
+  const to = view.versions[view.to]!;
+  return cachedPage(ctx, opts, key, to.lastDate, () => ({
+    title: `v${view.versions[view.from]!.revision} -> v${to.revision}: ${view.title} - ${list.name}`,
+    body: <SeriesInterdiff list={list.name} view={view} />,
   }));
 }
 

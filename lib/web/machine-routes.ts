@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { createGzip, gzipSync } from "node:zlib";
 import { contentDisposition, safeContentType } from "../attachment";
 import { extractAttachment } from "../mime";
+import { atomEntryId, renderAtom } from "../atom";
 import { messagesToAtom } from "../feed";
 import { formatMboxrd } from "../mbox";
 import { amMessage } from "../series/am-mbox";
@@ -104,6 +105,37 @@ export function seriesMbox(ctx: RequestContext, listName: string, mid: string): 
     validators: { etag: bodyEtag(body), lastModified: null },
     body,
   };
+}
+
+/** /<list>/_/series/new.atom: new series and new versions of a list, newest first. */
+export function seriesAtom(ctx: RequestContext, listName: string): Reply {
+  const list = ctx.store.getList(listName);
+  if (!list) return text(404, `No list ${listName}\n`);
+  const key = `series.atom:${ctx.origin}:${list.id}:${ctx.store.series.getListSeriesState(list.id)}`;
+  return cachedBody(ctx, key, ATOM_TYPE, () => {
+    const versions = ctx.store.series.listNewestVersions(list.id, NEWEST_ENTRIES);
+    const base = `${ctx.origin}/${midToUrl(list.name)}/_/series/`;
+    const body = renderAtom({
+      id: `${base}new.atom`,
+      title: `${list.name} - patch series`,
+      selfUrl: `${base}new.atom`,
+      alternateUrl: base,
+      updated: versions[0]?.date ?? list.lastDate ?? new Date(0),
+      entries: versions.map((v) => ({
+        // Not the cover letter's own entry id: this entry is the version, not the message.
+        id: atomEntryId(`series/${v.rootMid}`),
+        title: `[v${v.revision}${v.rfc ? " RFC" : ""}] ${v.title}`,
+        url: `${base}${midToUrl(v.rootMid)}/`,
+        updated: v.date,
+        authorName: v.fromName,
+        authorEmail: v.fromAddr,
+        summary:
+          `${v.revision > 1 || v.versionCount > 1 ? `Version ${v.revision}` : "New series"}: ${v.present} of ${v.total} patch${v.total === 1 ? "" : "es"}` +
+          `${v.superseded ? " (superseded since)" : ""}.`,
+      })),
+    });
+    return { body, lastModified: versions[0]?.date ?? null };
+  });
 }
 
 /** /<list>/new.atom: the newest messages of a list. */

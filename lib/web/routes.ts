@@ -27,6 +27,10 @@ export type Route =
   | { kind: "series"; list: string; mid: string }
   /** `/<list>/_/series/<mid>/series.mbox`: that version's patches with the collected trailers, for `git am`. */
   | { kind: "seriesMbox"; list: string; mid: string }
+  /** `/<list>/_/series/<mid>/vs/<older mid>/`: what changed between two versions of a series. */
+  | { kind: "seriesInterdiff"; list: string; mid: string; from: string }
+  /** `/<list>/_/series/new.atom`: new series and versions. */
+  | { kind: "seriesAtom"; list: string }
   /** `/<list>/_/text/help/` (and `/all/…`): the search help as text. */
   | { kind: "help"; list: string | null }
   /** The archive's stylesheet, `/_/style.<hash>.css`, and icon, `/_/icon.svg`. */
@@ -136,7 +140,11 @@ function seriesRoute(rawList: string, list: string, rest: string[], query: URLSe
   const [mid, file, ...more] = rest;
   if (mid === undefined) return { kind: "addSlash", path: `/${rawList}/_/series/` };
   if (mid === "") return rest.length === 1 ? { kind: "seriesIndex", list, before: query.get("t") } : NOT_FOUND;
-  if (file === undefined) return { kind: "addSlash", path: `/${rawList}/_/series/${mid}/` };
+  if (file === undefined) return mid === "new.atom" ? { kind: "seriesAtom", list } : { kind: "addSlash", path: `/${rawList}/_/series/${mid}/` };
+  if (file === "vs" && more.length >= 1 && more[0] !== "") {
+    if (more.length === 1) return { kind: "addSlash", path: `/${rawList}/_/series/${mid}/vs/${more[0]}/` };
+    return more.length === 2 && more[1] === "" ? { kind: "seriesInterdiff", list, mid: midFromParam(mid), from: midFromParam(more[0]!) } : NOT_FOUND;
+  }
   if (more.length > 0) return NOT_FOUND;
   if (file === "") return { kind: "series", list, mid: midFromParam(mid) };
   if (file === "series.mbox") return { kind: "seriesMbox", list, mid: midFromParam(mid) };

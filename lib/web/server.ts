@@ -6,8 +6,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { SEARCH_LIMITS } from "../search";
 import { SqliteReader } from "../store/sqlite/reader";
 import type { RequestContext } from "./context";
-import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
-import { attachment, listAtom, rawMessage, redirect, searchHelp, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
+import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesInterdiffPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
+import { attachment, listAtom, rawMessage, redirect, searchHelp, seriesAtom, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
 import { publicOrigin, type OriginConfig } from "./origin";
 import { PageCache } from "./page-cache";
 import { send, text, type Reply } from "./respond";
@@ -99,6 +99,10 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
         return seriesPage(ctx, pages, route.list, route.mid);
       case "seriesMbox":
         return seriesMbox(ctx, route.list, route.mid);
+      case "seriesAtom":
+        return seriesAtom(ctx, route.list);
+      case "seriesInterdiff":
+        return seriesInterdiffPage(ctx, pages, route.list, route.mid, route.from);
       case "help":
         return searchHelp(route.list);
       case "stylesheet":

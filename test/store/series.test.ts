@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { ensureSchema } from "../../lib/ensure-schema";
 import { ingest } from "../../lib/ingest";
 import { formatMboxrd } from "../../lib/mbox";
+import { searchMessages } from "../../lib/search";
 import { SqliteReader } from "../../lib/store/sqlite/reader";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -192,6 +193,59 @@ describe("series from the named fixtures", () => {
     const patches = reader.series.listMboxPatches(listId, "20240219100000.6060-1-ann@example.org")!;
     assert.deepEqual(patches.map((p) => p.mid), ["20240219100000.6060-2-ann@example.org", "20240219100000.6060-3-ann@example.org", "20240219100000.6060-4-ann@example.org"]);
     assert.deepEqual(patches[2]!.trailers.map((t) => t.name), ["Acked-by", "Tested-by"]);
+  });
+});
+
+describe("comparing versions and finding series", () => {
+  test("v2 -> v3: patches paired by patch-id, only 2/3's commit message changed", () => {
+    const view = reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240129093000.5151-1-ann@example.org")!;
+    assert.deepEqual([view.versions[view.from]!.revision, view.versions[view.to]!.revision], [2, 3]);
+    assert.deepEqual(view.pairs.map((p) => [p.old?.counter, p.new?.counter, p.how, p.diff?.identical]), [
+      [1, 1, "patch-id", true],
+      [2, 2, "patch-id", false],
+      [3, 3, "patch-id", true],
+    ]);
+    // Only the commit message changed: every changed line comes before the diff.
+    const lines = view.pairs[1]!.diff!.lines;
+    const changed = lines.flatMap((l, i) => (l.kind === "add" || l.kind === "del" ? [i] : []));
+    const diffStart = lines.findIndex((l) => l.text.startsWith("diff --git") || l.text.startsWith("@@"));
+    assert.ok(changed.length > 0, "the new commit message shows");
+    assert.ok(diffStart === -1 || changed.every((i) => i < diffStart), JSON.stringify(lines.slice(0, 30)));
+    assert.equal(view.capped, false);
+  });
+
+  test("v1 -> v2: the patch whose code changed is paired by its title", () => {
+    const view = reader.series.getInterdiff(listId, "20240129093000.5151-1-ann@example.org", "20240108090000.4242-1-ann@example.org")!;
+    assert.deepEqual(view.pairs.map((p) => p.how), ["patch-id", "title", "patch-id"]);
+    assert.ok(view.pairs[1]!.diff!.lines.some((l) => l.kind === "add" && l.text.includes("toupper")));
+  });
+
+  test("versions of different series, or one version with itself, are not compared", () => {
+    assert.equal(reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240402081500.3131-1-cal@example.com"), null);
+    assert.equal(reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240219100000.6060-1-ann@example.org"), null);
+  });
+
+  test("a search restricted to series roots finds cover letters and first patches only", async () => {
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      const result = await searchMessages({ list: LIST.name, q: "s:greeting", seriesRoots: true, db });
+      assert.deepEqual(result.hits.map((h) => h.mid).sort(), [
+        "20240108090000.4242-1-ann@example.org", "20240129093000.5151-1-ann@example.org", "20240219100000.6060-1-ann@example.org",
+      ]);
+      const everything = await searchMessages({ list: LIST.name, q: "s:greeting", db });
+      assert.ok(everything.total > result.total, "without the filter, patches and replies match too");
+      const series = reader.series.listSeriesOfRoots(listId, result.hits.map((h) => h.mid));
+      assert.deepEqual(series.map((s) => s.rootMid), ["20240219100000.6060-1-ann@example.org"]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("the feed's versions are the newest first", () => {
+    const versions = reader.series.listNewestVersions(listId, 3);
+    assert.deepEqual(versions.map((v) => v.rootMid), [
+      "20240912151515.9191-1-ida@example.net", "20240909081010.9090-1-hal@example.com", "20240820120000.000000000@example.org",
+    ]);
   });
 });
 

@@ -366,6 +366,13 @@ test("/<list>/_/series/ is the series index, /<list>/_/series/<mid>/ a series an
   assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/other`), { kind: "notFound" });
   assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/series.mbox/x`), { kind: "notFound" });
   assert.deepEqual(route(`/${LIST}/_/series//`), { kind: "notFound" });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/vs/v1%40example.org/`), { kind: "seriesInterdiff", list: LIST, mid: MID, from: "v1@example.org" });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/vs/v1%40example.org`), { kind: "addSlash", path: `/${LIST}/_/series/${MID_URL}/vs/v1%40example.org/` });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/vs/`), { kind: "notFound" });
+  assert.deepEqual(route(`/${LIST}/_/series/${MID_URL}/vs/a/b/`), { kind: "notFound" });
+  assert.deepEqual(route(`/${LIST}/_/series/new.atom`), { kind: "seriesAtom", list: LIST });
+  // A version whose cover letter's Message-ID is "new.atom" keeps its page.
+  assert.deepEqual(route(`/${LIST}/_/series/new.atom/`), { kind: "series", list: LIST, mid: "new.atom" });
   // A message whose Message-ID is "series" keeps its lore page.
   assert.deepEqual(route(`/${LIST}/series/`), { kind: "message", list: LIST, mid: "series" });
   assert.deepEqual(route(`/${LIST}/_/series/`, "POST"), { kind: "methodNotAllowed", allow: "GET, HEAD" });

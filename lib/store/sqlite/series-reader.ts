@@ -4,6 +4,7 @@
 // the stored replies (the index only needs the counts kept at ingest).
 import type Database from "better-sqlite3";
 import { collectReview, type VersionReview } from "../../series/review";
+import { compareVersions } from "../../series/version-diff";
 import { fromSqlDate, toSqlDate } from "../../sql-date";
 import { formatCursor } from "../../cursor";
 import type {
@@ -11,6 +12,7 @@ import type {
   PatchMarks,
   SeriesDetail,
   SeriesIndexPage,
+  SeriesInterdiffView,
   SeriesMboxPatch,
   SeriesPatchView,
   SeriesSummary,
@@ -48,6 +50,16 @@ export class SeriesReader {
           WHERE s.listId = ? AND s.lastDate < ? ORDER BY s.lastDate DESC, s.id DESC LIMIT ?`,
       ),
       listState: db.prepare(`SELECT max(id) AS last, count(*) AS n FROM "Series" WHERE listId = ?`),
+      newestVersions: db.prepare(
+        `SELECT ${VERSION_COLUMNS}, r.fromAddr AS fromAddr, s.versionCount FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId
+           JOIN "Series" s ON s.id = v.seriesId WHERE v.listId = ? ORDER BY v.date DESC, v.id DESC LIMIT ?`,
+      ),
+      seriesOfRoot: db.prepare(
+        `SELECT s.id AS sid, s.lastDate AS activity, s.versionCount, ${VERSION_COLUMNS}
+           FROM "SeriesVersion" hit JOIN "Series" s ON s.id = hit.seriesId JOIN "SeriesVersion" v ON v.id = s.latestVersionId
+           JOIN "Message" r ON r.id = v.rootMessageId
+          WHERE hit.listId = ? AND hit.rootMid = ? LIMIT 1`,
+      ),
       marks: db.prepare(`SELECT counter, reviewed, acked, tested FROM "SeriesPatch" WHERE versionId = ? ORDER BY counter`),
       versionByMid: db.prepare(`SELECT id, seriesId FROM "SeriesVersion" WHERE listId = ? AND rootMid = ? ORDER BY id LIMIT 1`),
       versions: db.prepare(
@@ -80,21 +92,40 @@ export class SeriesReader {
     const rows = this.sql.newest.all(listId, toSqlDate(before ?? new Date(8.64e15)), SERIES_PAGE_SIZE + 1) as Row[];
     const more = rows.length > SERIES_PAGE_SIZE;
     const shown = rows.slice(0, SERIES_PAGE_SIZE);
-    const series = shown.map((r): SeriesSummary => {
-      const version = toVersion(r);
-      const patches: (PatchMarks | null)[] = Array.from({ length: version.total }, () => null);
-      for (const m of this.sql.marks.all(r.id as number) as { counter: number; reviewed: number; acked: number; tested: number }[]) {
-        if (m.counter >= 1 && m.counter <= patches.length) patches[m.counter - 1] = { reviewed: m.reviewed, acked: m.acked, tested: m.tested };
-      }
-      return {
-        rootMid: version.rootMid, title: version.title, fromName: version.fromName, revision: version.revision,
-        versionCount: r.versionCount as number, present: version.present, total: version.total, patches,
-        replyCount: version.replyCount, lastDate: fromSqlDate(r.activity as string) as Date, rfc: version.rfc,
-        resend: version.resend, isPullRequest: version.isPullRequest,
-      };
-    });
     const last = shown[shown.length - 1];
-    return { series, olderCursor: more && last ? formatCursor(fromSqlDate(last.activity as string) as Date) : null };
+    return { series: shown.map((r) => this.toSummary(r)), olderCursor: more && last ? formatCursor(fromSqlDate(last.activity as string) as Date) : null };
+  }
+
+  /** The series of these version roots (search hits), each once, in the order of its first hit. */
+  listSeriesOfRoots(listId: number, rootMids: readonly string[]): SeriesSummary[] {
+    const seen = new Set<number>();
+    const out: SeriesSummary[] = [];
+    for (const mid of rootMids) {
+      const row = this.sql.seriesOfRoot.get(listId, mid) as Row | undefined;
+      if (row === undefined || seen.has(row.sid as number)) continue;
+      seen.add(row.sid as number);
+      out.push(this.toSummary(row));
+    }
+    return out;
+  }
+
+  private toSummary(r: Row): SeriesSummary {
+    const version = toVersion(r);
+    const patches: (PatchMarks | null)[] = Array.from({ length: version.total }, () => null);
+    for (const m of this.sql.marks.all(r.id as number) as { counter: number; reviewed: number; acked: number; tested: number }[]) {
+      if (m.counter >= 1 && m.counter <= patches.length) patches[m.counter - 1] = { reviewed: m.reviewed, acked: m.acked, tested: m.tested };
+    }
+    return {
+      rootMid: version.rootMid, title: version.title, fromName: version.fromName, revision: version.revision,
+      versionCount: r.versionCount as number, present: version.present, total: version.total, patches,
+      replyCount: version.replyCount, lastDate: fromSqlDate(r.activity as string) as Date, rfc: version.rfc,
+      resend: version.resend, isPullRequest: version.isPullRequest,
+    };
+  }
+
+  /** The newest versions of the list's series (a new series is its first version), for the series feed. */
+  listNewestVersions(listId: number, take: number): (SeriesVersionView & { fromAddr: string; versionCount: number })[] {
+    return (this.sql.newestVersions.all(listId, take) as Row[]).map((r) => ({ ...toVersion(r), fromAddr: r.fromAddr as string, versionCount: r.versionCount as number }));
   }
 
   /** The series holding the version whose root is `rootMid`, with that version's patches and trailers. */
@@ -117,6 +148,26 @@ export class SeriesReader {
       chosen,
       cover: cover === null ? null : { mid: cover.mid as string, subject: cover.subject as string, date: fromSqlDate(cover.date as string) as Date, trailers: review.cover },
       patches,
+    };
+  }
+
+  /** What changed from the version rooted at `fromRoot` to the one at `toRoot` (one series), patch by patch. */
+  getInterdiff(listId: number, toRoot: string, fromRoot: string): SeriesInterdiffView | null {
+    const to = this.sql.versionByMid.get(listId, toRoot) as { id: number; seriesId: number } | undefined;
+    const from = this.sql.versionByMid.get(listId, fromRoot) as { id: number; seriesId: number } | undefined;
+    if (to === undefined || from === undefined || to.seriesId !== from.seriesId || to.id === from.id) return null;
+    const rows = this.sql.versions.all(to.seriesId) as Row[];
+    const patchesOf = (versionId: number) =>
+      (this.sql.patches.all(versionId) as Row[]).map((p) => ({ counter: p.counter as number, mid: p.mid as string, subject: p.subject as string, bodyText: p.bodyText as string }));
+    const { pairs, capped } = compareVersions(patchesOf(from.id), patchesOf(to.id));
+    const toIndex = rows.findIndex((r) => r.id === to.id);
+    return {
+      title: (rows[toIndex] as Row).title as string,
+      versions: rows.map(toVersion),
+      from: rows.findIndex((r) => r.id === from.id),
+      to: toIndex,
+      pairs,
+      capped,
     };
   }
 

@@ -69,6 +69,7 @@ CREATE TABLE "SeriesVersion" (
 );
 CREATE INDEX "SeriesVersion_seriesId_idx" ON "SeriesVersion"("seriesId");
 CREATE INDEX "SeriesVersion_listId_rootMid_idx" ON "SeriesVersion"("listId", "rootMid");
+CREATE INDEX "SeriesVersion_listId_date_idx" ON "SeriesVersion"("listId", "date");
 
 -- The patches present in a version, with the review marks collected for each
 -- (trailers given under the patch or on the cover letter).

@@ -51,13 +51,21 @@ const rssBefore = process.resourceUsage().maxRSS;
 let peakTreeRss = 0;
 const sampler = setInterval(() => (peakTreeRss = Math.max(peakTreeRss, processTree(process.pid).map(rssMb).reduce((a, b) => a + b, 0))), 50);
 const start = process.hrtime.bigint();
-const counts = await ingest({ dbFile, list: { name: "bench" }, sources: [file], workers });
+const timings = { seriesMs: 0 };
+const counts = await ingest({ dbFile, list: { name: "bench" }, sources: [file], workers, timings });
 const total = seconds(start);
 clearInterval(sampler);
 const peakRss = process.resourceUsage().maxRSS / 1024;
 console.log(`corpus: ${file}`);
 const db = new Database(dbFile, { readonly: true });
 const stored = (db.prepare(`SELECT count(DISTINCT rawHash) AS n FROM "Message"`).get() as { n: number }).n;
+const seriesFound = db
+  .prepare(
+    `SELECT (SELECT count(*) FROM "Series") AS series, (SELECT count(*) FROM "SeriesVersion") AS versions,
+            (SELECT count(*) FROM "Series" WHERE versionCount > 1) AS multi, (SELECT count(*) FROM "PatchMail") AS patchMails,
+            (SELECT count(*) FROM "SeriesPatch") AS patches, (SELECT count(DISTINCT messageId) FROM "ReplyTrailer") AS trailerReplies`,
+  )
+  .get() as { series: number; versions: number; multi: number; patchMails: number; patches: number; trailerReplies: number };
 db.close();
 const dbSize = fs.statSync(dbFile).size;
 fs.rmSync(dir, { recursive: true, force: true });
@@ -94,6 +102,8 @@ console.log(`  peak RSS        ${peakTreeRss.toFixed(0)} MB with parse workers (
 console.log(`  DB size         ${(dbSize / 1e6).toFixed(0)} MB`);
 console.log(`  distinct        ${stored} stored of ${distinct.size} distinct in the file: ${stored === distinct.size ? "all present" : "MISSING"}`);
 console.log(`  workers         ${workers}`);
+console.log(`  patch series    ${seriesFound.series} series (${seriesFound.multi} with more than one version), ${seriesFound.versions} versions, ${seriesFound.patches} patches in versions; ${seriesFound.patchMails} patch mails, ${seriesFound.trailerReplies} replies giving trailers`);
+console.log(`  series cost     ${(timings.seriesMs / 1000).toFixed(2)} s of ${total.toFixed(2)} s (${((100 * timings.seriesMs) / 1000 / total).toFixed(1)}% of ingest: subjects, trailers, grouping, review marks; target <= 10%)`);
 if (stored !== distinct.size) process.exitCode = 1;
 
 // Runs the ingest CLI on one message of `mb` MB, a base64 attachment and then

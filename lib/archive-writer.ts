@@ -127,6 +127,11 @@ export class ArchiveWriter {
     }
   }
 
+  /** Milliseconds spent on patch series so far (recording and rebuilding). */
+  get seriesMs(): number {
+    return this.series.elapsedMs;
+  }
+
   close(): void {
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();

@@ -176,17 +176,6 @@ export interface MessageSeriesInfo {
   versions: { revision: number; rootMid: string; counterpartMid: string | null; current: boolean }[];
 }
 
-/** A patch as the series mbox needs it. */
-export interface SeriesMboxPatch {
-  mid: string;
-  fromName: string;
-  fromAddr: string;
-  date: Date;
-  subject: string;
-  bodyText: string;
-  trailers: GivenTrailerView[];
-}
-
 /** One patch of a version, as the interdiff page names it. */
 export interface InterdiffPatchView {
   counter: number;

@@ -3,6 +3,7 @@
 // series mbox. Trailers with who gave them are collected at read time from
 // the stored replies (the index only needs the counts kept at ingest).
 import type Database from "better-sqlite3";
+import type { AmPatch } from "../../series/am-mbox";
 import { collectReview, type VersionReview } from "../../series/review";
 import { compareVersions } from "../../series/version-diff";
 import { fromSqlDate, toSqlDate } from "../../sql-date";
@@ -13,7 +14,6 @@ import type {
   SeriesDetail,
   SeriesIndexPage,
   SeriesInterdiffView,
-  SeriesMboxPatch,
   SeriesPatchView,
   SeriesSummary,
   SeriesVersionView,
@@ -201,7 +201,7 @@ export class SeriesReader {
   }
 
   /** The patches of one version with every collected trailer, for the series mbox. */
-  listMboxPatches(listId: number, rootMid: string): SeriesMboxPatch[] | null {
+  listMboxPatches(listId: number, rootMid: string): AmPatch[] | null {
     const found = this.sql.versionByMid.get(listId, rootMid) as { id: number; seriesId: number } | undefined;
     if (found === undefined) return null;
     const row = (this.sql.versions.all(found.seriesId) as Row[]).find((r) => r.id === found.id) as Row;

@@ -240,16 +240,21 @@ test(`SIGKILL at ${KILLS} random points of a ${MESSAGES}-message ingest, then a 
   assert.equal(cleanCounts.added + cleanCounts.duplicate + cleanCounts.failed, raws.length);
   t.diagnostic(`clean run: ${cleanMs} ms, ${JSON.stringify(cleanCounts)}`);
 
-  // Kill points: uniform over 20-75% of the clean run's duration (the first
-  // fifth is mostly process startup), fixed by the seed before any kill,
-  // landing in parsing, in commits and between them. Ascending, since every
-  // run starts over: later kills find more committed.
-  const points = Array.from({ length: KILLS }, () => Math.round(cleanMs * (0.2 + 0.55 * random()))).sort((a, b) => a - b);
+  // Kill points: after the first fifth of a run (mostly process startup) and
+  // within the part of the run still to come. A re-run skips what is stored
+  // quickly, so a point is scaled by the share of messages not yet stored:
+  // points fixed on the clean run's clock alone mostly fell after a resumed
+  // run had finished. The random draws are fixed by the seed before any kill.
+  const draws = Array.from({ length: KILLS }, () => random());
   const resumed = freshDb("resumed");
   const log: string[] = [];
   let kills = 0;
-  for (const [i, delay] of points.entries()) {
+  const points: number[] = [];
+  for (const [i, draw] of draws.entries()) {
     const before = committed(resumed);
+    const remaining = 1 - Math.max(before, 0) / raws.length;
+    const delay = Math.round(cleanMs * (0.2 + 0.55 * remaining * draw));
+    points.push(delay);
     const run = startCli(resumed, file);
     await sleep(delay);
     if (run.exited()) {

@@ -1,6 +1,6 @@
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { databaseUrl } from "./lib/db-path";
+import { databaseUrl } from "./lib/store/db-path";
 
 // Prisma 6's JS schema engine (wasm) runs generate and migrate deploy with no
 // network; the native engine download cannot be reached from build machines.

@@ -6,12 +6,12 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { createElement } from "react";
 import { MessageBody } from "../app/_ui/message-body";
-import { extractMids } from "../lib/mid";
-import { parseMessage } from "../lib/mime";
-import { compileQuery } from "../lib/query-compile";
-import { parseQuery, QueryError, QUERY_LIMITS } from "../lib/query-parse";
-import { renderBody } from "../lib/render";
-import { makeSnippet } from "../lib/snippet";
+import { extractMids } from "../lib/mail/mid";
+import { parseMessage } from "../lib/mail/mime";
+import { compileQuery } from "../lib/store/sqlite/query-compile";
+import { parseQuery, QueryError, QUERY_LIMITS } from "../lib/search/query-parse";
+import { renderBody } from "../lib/mail/render";
+import { makeSnippet } from "../lib/mail/snippet";
 
 interface Case {
   name: string;

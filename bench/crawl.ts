@@ -15,7 +15,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { midToUrl } from "../lib/mid";
+import { midToUrl } from "../lib/mail/mid";
 import { FULL_CORPUS, ROOT, describeServer, ensureCorpusDb, openReadOnly, processTreeRss, serverLogFile, serverLogTail, startServer, stopServer } from "./server";
 
 const LIST = "linux-integrity";

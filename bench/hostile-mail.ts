@@ -44,7 +44,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { midToUrl } from "../lib/mid";
+import { midToUrl } from "../lib/mail/mid";
 import { writeAttachmentMail, writeGiantThread, writeHugeMbox, writeMergingMessage } from "./hostile-inputs";
 import { childrenByParent, processTreeRss, ROOT, serverLogFile, serverLogTail, startServer, stopServer } from "./server";
 

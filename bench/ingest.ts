@@ -10,10 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { ensureSchema } from "../lib/ensure-schema";
-import { ingest } from "../lib/ingest";
-import { readSource } from "../lib/mail-sources";
-import { parseMessage } from "../lib/mime";
+import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { ingest } from "../lib/ingest/ingest";
+import { readSource } from "../lib/ingest/mail-sources";
+import { parseMessage } from "../lib/mail/mime";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (process.argv[2] === "--memory") {

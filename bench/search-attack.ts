@@ -44,8 +44,8 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatCursor } from "../lib/cursor";
-import { midToUrl } from "../lib/mid";
+import { formatCursor } from "../lib/web/cursor";
+import { midToUrl } from "../lib/mail/mid";
 import { freePort, LIST, loadAverage, percentile, searchPath } from "./search-common";
 import {
   FULL_CORPUS,

@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { ensureSchema } from "../lib/ensure-schema";
-import { ingest } from "../lib/ingest";
+import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { ingest } from "../lib/ingest/ingest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const FULL_CORPUS = path.resolve(ROOT, "../shared/corpus/linux-integrity.mbox.gz");

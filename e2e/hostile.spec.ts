@@ -9,9 +9,9 @@
 // app's own scripts run while injected handlers and foreign loads are refused.
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { splitMbox, unwrapMboxrd } from "../lib/mbox";
-import { midToUrl, syntheticMid } from "../lib/mid";
-import { parseMessage } from "../lib/mime";
+import { splitMbox, unwrapMboxrd } from "../lib/mail/mbox";
+import { midToUrl, syntheticMid } from "../lib/mail/mid";
+import { parseMessage } from "../lib/mail/mime";
 
 const LIST = "hostile";
 const SHARDS = 6;

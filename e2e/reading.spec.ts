@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { expect, test } from "@playwright/test";
-import { splitMbox, unwrapMboxrd } from "../lib/mbox";
-import { anchorId, midToUrl } from "../lib/mid";
+import { splitMbox, unwrapMboxrd } from "../lib/mail/mbox";
+import { anchorId, midToUrl } from "../lib/mail/mid";
 
 const PATCH_MID = "20191114031202.18012-2-nramas@linux.microsoft.com";
 const COVER_MID = "20191114031202.18012-1-nramas@linux.microsoft.com";

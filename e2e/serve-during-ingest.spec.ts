@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { formatMboxrd } from "../lib/mbox";
+import { formatMboxrd } from "../lib/mail/mbox";
 
 const MESSAGES = Number(process.env.SERVE_INGEST_MESSAGES ?? 6000);
 const CLIENTS = 4;

@@ -5,10 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { IngestCounts } from "../lib/archive-writer";
-import { databaseFile } from "../lib/db-path";
-import { ensureSchema } from "../lib/ensure-schema";
-import { DEFAULT_MAX_MESSAGE_BYTES, defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest";
+import type { IngestCounts } from "../lib/store/sqlite/archive-writer";
+import { databaseFile } from "../lib/store/db-path";
+import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { DEFAULT_MAX_MESSAGE_BYTES, defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest/ingest";
 
 const USAGE = `usage: npm run ingest -- --list NAME [--address ADDR] [--description TEXT]
                           [--mboxo] [--workers N] [--max-message-mb N] FILE...

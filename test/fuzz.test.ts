@@ -14,13 +14,13 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { MessageBody } from "../app/_ui/message-body";
 import { MessageView } from "../app/_ui/message-view";
-import { contentDisposition, safeContentType } from "../lib/attachment";
-import { formatMboxrd, splitMbox, unwrapMboxrd } from "../lib/mbox";
-import { parseMessage } from "../lib/mime";
-import { anchorId, extractMids, midFromParam, midToUrl, normalizeMid, parseReferences } from "../lib/mid";
-import { compileQuery } from "../lib/query-compile";
-import { parseQuery, QUERY_LIMITS, QueryError } from "../lib/query-parse";
-import { renderBody } from "../lib/render";
+import { contentDisposition, safeContentType } from "../lib/mail/attachment";
+import { formatMboxrd, splitMbox, unwrapMboxrd } from "../lib/mail/mbox";
+import { parseMessage } from "../lib/mail/mime";
+import { anchorId, extractMids, midFromParam, midToUrl, normalizeMid, parseReferences } from "../lib/mail/mid";
+import { compileQuery } from "../lib/store/sqlite/query-compile";
+import { parseQuery, QUERY_LIMITS, QueryError } from "../lib/search/query-parse";
+import { renderBody } from "../lib/mail/render";
 import { routeRequest } from "../lib/web/routes";
 import type { MessageView as MessageViewData } from "../lib/types";
 
@@ -222,8 +222,8 @@ test("property: parseQuery + compileQuery throw QueryError only, on a big alphab
 });
 
 test("property: planSearch (what pages, x=A and x=m run) throws QueryError only", async (t) => {
-  // Imported here: lib/search.ts pulls in the PrismaClient (not connected until used).
-  const { planSearch } = await import("../lib/search");
+  // Imported here: lib/store/sqlite/search.ts pulls in the PrismaClient (not connected until used).
+  const { planSearch } = await import("../lib/store/sqlite/search");
   await holds(
     t,
     fc.property(query, (q) => {

@@ -8,8 +8,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ensureSchema } from "../lib/ensure-schema";
-import { ingest } from "../lib/ingest";
+import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { ingest } from "../lib/ingest/ingest";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "serve-test-"));

@@ -1,4 +1,4 @@
-import { midToUrl } from "@/lib/mid";
+import { midToUrl } from "@/lib/mail/mid";
 
 /** Links to one Message-ID in each list that holds it. */
 export function ListsWithMid({ mid, lists }: { mid: string; lists: string[] }) {

@@ -2,7 +2,7 @@
 // Mail is only ever emitted as React text children (never as HTML), and folding uses
 // <details> so reading needs no client JavaScript.
 import type { ReactNode } from "react";
-import { renderBody, SEGMENT_CLASS, type Segment } from "@/lib/render";
+import { renderBody, SEGMENT_CLASS, type Segment } from "@/lib/mail/render";
 
 // Short quotes give context and stay open; only long ones are worth a click to expand.
 const FOLD_QUOTE_LINES = 10;

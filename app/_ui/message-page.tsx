@@ -4,7 +4,7 @@ import { MessageSeries } from "@/app/_ui/message-series";
 import { MessageView } from "@/app/_ui/message-view";
 import { ReplyInstructions } from "@/app/_ui/reply-instructions";
 import { ThreadSkeleton } from "@/app/_ui/thread-skeleton";
-import type { ThreadNode } from "@/lib/thread";
+import type { ThreadNode } from "@/lib/threading/thread";
 import type { MessageView as Message, MessageSeriesInfo } from "@/lib/types";
 
 export function MessagePage({ list, variants, variantTotal, nodes, origin, series }: {

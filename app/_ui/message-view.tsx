@@ -2,7 +2,7 @@
 // message page and by both thread views.
 import { MessageBody } from "@/app/_ui/message-body";
 import { formatDate } from "@/lib/format";
-import { anchorId, midToUrl } from "@/lib/mid";
+import { anchorId, midToUrl } from "@/lib/mail/mid";
 import type { MessageView as Message } from "@/lib/types";
 
 export function attachmentHref(list: string, mid: string, position: number, filename: string | null): string {

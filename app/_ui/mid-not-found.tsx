@@ -1,7 +1,7 @@
 // "Message not found, maybe:" for unknown Message-IDs: close matches by
 // prefix, the lists that do have it, and a search link. Never a dead end.
 import { ListsWithMid } from "@/app/_ui/lists-with-mid";
-import { midToUrl } from "@/lib/mid";
+import { midToUrl } from "@/lib/mail/mid";
 import type { MidSuggestion } from "@/lib/types";
 
 export function MidNotFound({ list, mid, elsewhere, maybe }: { list: string | null; mid: string; elsewhere: string[]; maybe: MidSuggestion[] }) {

@@ -1,5 +1,5 @@
-import { midToUrl } from "@/lib/mid";
-import { replyInstructions } from "@/lib/reply";
+import { midToUrl } from "@/lib/mail/mid";
+import { replyInstructions } from "@/lib/mail/reply";
 import type { MessageView } from "@/lib/types";
 
 export function ReplyInstructions({ message, origin }: { message: MessageView; origin: string }) {

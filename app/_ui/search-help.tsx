@@ -1,6 +1,6 @@
 // The short search help shown next to every search box: the prefixes with an
 // example each, folded in a <details> so it costs no space (and no JS).
-import { SEARCH_PREFIXES } from "@/lib/search-help";
+import { SEARCH_PREFIXES } from "@/lib/search/search-help";
 
 export function SearchHelp({ list, open = false }: { list: string | null; open?: boolean }) {
   return (

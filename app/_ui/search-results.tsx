@@ -5,7 +5,7 @@
 import type { ReactNode } from "react";
 import { SearchForm } from "@/app/_ui/search-form";
 import { formatDate, plural } from "@/lib/format";
-import { anchorId, midToUrl } from "@/lib/mid";
+import { anchorId, midToUrl } from "@/lib/mail/mid";
 import {
   groupByThread,
   searchHref,
@@ -14,7 +14,7 @@ import {
   type SearchRequest,
   type SearchResult,
   type SnippetSegment,
-} from "@/lib/search";
+} from "@/lib/store/sqlite/search";
 
 function Marked({ segments, fallback = "" }: { segments: SnippetSegment[]; fallback?: string }) {
   if (segments.length === 0) return <>{fallback}</>;

@@ -3,7 +3,7 @@
 // review cells (b4/patchwork-style "R/A/T" at a glance). Also home of the
 // review cells and series URL builders that the series page reuses.
 import { formatDate, plural } from "@/lib/format";
-import { midToUrl } from "@/lib/mid";
+import { midToUrl } from "@/lib/mail/mid";
 import type { GivenTrailerView, PatchMarks, SeriesIndexPage, SeriesSummary } from "@/lib/types";
 
 /** Cells drawn per series; a 1000-patch series would otherwise be a page of its own. */

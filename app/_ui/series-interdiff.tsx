@@ -6,7 +6,7 @@
 import { Fragment, type ReactNode } from "react";
 import { messageHref, seriesHref } from "@/app/_ui/series-index";
 import { formatDay } from "@/lib/format";
-import { midToUrl } from "@/lib/mid";
+import { midToUrl } from "@/lib/mail/mid";
 import { parsePatchSubject } from "@/lib/series/subject";
 import type { InterdiffPairView, InterdiffPatchView, SeriesInterdiffView, SeriesVersionView } from "@/lib/types";
 

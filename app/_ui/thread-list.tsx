@@ -1,5 +1,5 @@
 import { formatDate, plural } from "@/lib/format";
-import { midToUrl } from "@/lib/mid";
+import { midToUrl } from "@/lib/mail/mid";
 import type { ThreadSummary } from "@/lib/types";
 
 export function ThreadList({ list, threads }: { list: string; threads: ThreadSummary[] }) {

@@ -4,7 +4,7 @@
 // serves every message's /T/.
 import { MessageView } from "@/app/_ui/message-view";
 import { ThreadSkeleton } from "@/app/_ui/thread-skeleton";
-import type { ThreadNode } from "@/lib/thread";
+import type { ThreadNode } from "@/lib/threading/thread";
 import type { MessageView as Message } from "@/lib/types";
 
 const MAX_NEST = 8;

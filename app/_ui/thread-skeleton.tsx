@@ -2,8 +2,8 @@
 // per message, indented by depth, the current one marked. Flat list, since a
 // thread can be thousands of levels deep.
 import { formatDate } from "@/lib/format";
-import { anchorId, midToUrl } from "@/lib/mid";
-import type { ThreadNode } from "@/lib/thread";
+import { anchorId, midToUrl } from "@/lib/mail/mid";
+import type { ThreadNode } from "@/lib/threading/thread";
 
 const MAX_INDENT = 12;
 

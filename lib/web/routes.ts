@@ -1,7 +1,7 @@
 // lore's route table: every URL the archive answers is decided here, once,
 // from the method, the raw (still percent-encoded) path and the query, the way
 // public-inbox's WWW.pm dispatches. Nothing else in the app splits paths.
-import { midFromParam, midToUrl } from "../mid";
+import { midFromParam, midToUrl } from "../mail/mid";
 
 export type SearchOutput = "html" | "atom" | "mbox";
 

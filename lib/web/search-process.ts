@@ -6,7 +6,7 @@
 // interrupt a running statement, a process can always be stopped.
 import os from "node:os";
 import Database from "better-sqlite3";
-import { mboxStream, searchMboxPlan, searchMessages } from "../search";
+import { mboxStream, searchMboxPlan, searchMessages } from "../store/sqlite/search";
 import type { SearchJob, SearchReply } from "./search-pool";
 
 const dbFile = process.env.SEARCH_DB_FILE;

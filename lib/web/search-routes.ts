@@ -3,9 +3,9 @@
 // Errors are text/plain: 400 malformed query, 404 no hits (lei reads it as
 // "nothing found"), 413 over the download cap.
 import { PassThrough } from "node:stream";
-import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "../atom";
-import { midToUrl } from "../mid";
-import { readSearchRequest, searchHref } from "../search";
+import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "./atom";
+import { midToUrl } from "../mail/mid";
+import { readSearchRequest, searchHref } from "../store/sqlite/search";
 import type { RequestContext } from "./context";
 import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";

@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { ensureSchema } from "../../lib/ensure-schema";
-import { ingest } from "../../lib/ingest";
-import { formatMboxrd } from "../../lib/mbox";
-import { searchMessages } from "../../lib/search";
+import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
+import { ingest } from "../../lib/ingest/ingest";
+import { formatMboxrd } from "../../lib/mail/mbox";
+import { searchMessages } from "../../lib/store/sqlite/search";
 import { SqliteReader } from "../../lib/store/sqlite/reader";
 
 const root = path.resolve(import.meta.dirname, "../..");

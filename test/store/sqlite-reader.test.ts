@@ -6,10 +6,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { parseCursor } from "../../lib/cursor";
-import { ensureSchema } from "../../lib/ensure-schema";
-import { ingest } from "../../lib/ingest";
-import { formatMboxrd } from "../../lib/mbox";
+import { parseCursor } from "../../lib/web/cursor";
+import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
+import { ingest } from "../../lib/ingest/ingest";
+import { formatMboxrd } from "../../lib/mail/mbox";
 import { SqliteReader, THREADS_PER_PAGE } from "../../lib/store/sqlite/reader";
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -9,8 +9,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import zlib from "node:zlib";
 import Database from "better-sqlite3";
-import { ensureSchema } from "../../lib/ensure-schema";
-import { searchMessages } from "../../lib/search";
+import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
+import { searchMessages } from "../../lib/store/sqlite/search";
 import { SearchPool } from "../../lib/web/search-pool";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

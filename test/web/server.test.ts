@@ -9,9 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { ensureSchema } from "../../lib/ensure-schema";
-import { ingest } from "../../lib/ingest";
-import { formatMboxrd } from "../../lib/mbox";
+import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
+import { ingest } from "../../lib/ingest/ingest";
+import { formatMboxrd } from "../../lib/mail/mbox";
 import { startArchiveServer, type RunningServer } from "../support/archive-server";
 
 const root = path.resolve(import.meta.dirname, "../..");

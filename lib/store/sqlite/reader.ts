@@ -4,11 +4,11 @@
 // cost one of these. Returns the app's own types (lib/types.ts). Every read is
 // an indexed lookup bounded by LIMIT, so cost does not grow with the archive.
 import Database from "better-sqlite3";
-import { fromSqlDate, toSqlDate } from "../../sql-date";
+import { fromSqlDate, toSqlDate } from "./sql-date";
 import type {
   AttachmentView, ListSummary, MessageView, MidSuggestion, RawMessage, ThreadInfo, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
-import { formatCursor } from "../../cursor";
+import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
 import { SeriesReader } from "./series-reader";
 
@@ -162,7 +162,7 @@ export class SqliteReader {
     return list.id;
   }
 
-  /** The connection itself, for search (lib/search.ts), which builds its SQL per query. */
+  /** The connection itself, for search (lib/store/sqlite/search.ts), which builds its SQL per query. */
   get connection(): Database.Database {
     return this.db;
   }

@@ -6,8 +6,8 @@ import type Database from "better-sqlite3";
 import type { AmPatch } from "../../series/am-mbox";
 import { collectReview, type VersionReview } from "../../series/review";
 import { compareVersions } from "../../series/version-diff";
-import { fromSqlDate, toSqlDate } from "../../sql-date";
-import { formatCursor } from "../../cursor";
+import { fromSqlDate, toSqlDate } from "./sql-date";
+import { formatCursor } from "../../web/cursor";
 import type {
   MessageSeriesInfo,
   PatchMarks,

@@ -8,12 +8,12 @@
 // answer is what makes the result independent of arrival order and of how
 // the mail was cut into batches and runs.
 import type Database from "better-sqlite3";
-import type { ParsedMessage } from "../../mime";
+import type { ParsedMessage } from "../../mail/mime";
 import { collectReview, reviewMark, type ThreadMail } from "../../series/review";
 import { parsePatchSubject, type PatchSubject } from "../../series/subject";
 import { extractReplyTrailers } from "../../series/trailers";
 import { extractChangeId, groupSeries, type Series, type SeriesMail } from "../../series/versions";
-import { fromSqlDate, toSqlDate } from "../../sql-date";
+import { fromSqlDate, toSqlDate } from "./sql-date";
 import { ThreadMailLoader } from "./thread-mails";
 
 // A reply giving more trailers than this is not a review: the rest are dropped.

@@ -5,7 +5,7 @@ import type Database from "better-sqlite3";
 import type { ThreadMail } from "../../series/review";
 import type { Trailer } from "../../series/trailers";
 import { directParent } from "../../threading/merge-guard";
-import { fromSqlDate } from "../../sql-date";
+import { fromSqlDate } from "./sql-date";
 
 interface MemberRow {
   id: number;

@@ -22,8 +22,15 @@ const workers = Math.max(1, Number(process.env.WORKERS) || os.availableParalleli
 const RESTART_DELAY_MS = 1000;
 
 if (cluster.isPrimary) {
-  const origin = readOriginConfig(); // a malformed ARCHIVE_URL stops the start here
-  const dbFile = databaseFile();
+  let origin: ReturnType<typeof readOriginConfig>;
+  let dbFile: string;
+  try {
+    origin = readOriginConfig(); // a malformed ARCHIVE_URL stops the start here
+    dbFile = databaseFile(); // so does a DATABASE_URL that names no backend
+  } catch (error) {
+    console.error(`archive: ${(error as Error).message}`);
+    process.exit(2);
+  }
   ensureSchema(dbFile, ROOT);
   console.log(
     `archive: serving ${dbFile} on http://${host ?? "0.0.0.0"}:${port}/ with ${workers} worker${workers === 1 ? "" : "s"}` +

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_DATABASE_URL, databaseFile, databaseUrl } from "@/lib/store/db-path";
+import { spawnSync } from "node:child_process";
+import { DEFAULT_DATABASE_URL, DatabaseUrlError, databaseFile, databaseUrl } from "@/lib/store/db-path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 const savedCwd = process.cwd();
 const savedUrl = process.env.DATABASE_URL;
@@ -58,4 +61,27 @@ test("databaseUrl round-trips through databaseFile, whatever the working directo
   process.chdir(os.tmpdir());
   assert.equal(databaseFile(url), path.join(dir, "data", "x.db"));
   assert.equal(databaseFile(), path.join(fs.realpathSync(os.tmpdir()), "data", "x.db"));
+});
+
+test("a URL of another backend is refused with a clear error, without echoing it", () => {
+  for (const url of ["postgresql://archive:s3cret@db.example.org/lore", "postgres://archive:s3cret@localhost/lore"]) {
+    assert.throws(() => databaseFile(url), (error: unknown) => error instanceof DatabaseUrlError && /PostgreSQL/.test(error.message) && !error.message.includes("s3cret"));
+  }
+  assert.throws(() => databaseFile("mysql://root@localhost/lore"), (error: unknown) => error instanceof DatabaseUrlError && error.message.includes('"mysql:"'));
+  assert.throws(() => databaseFile("FILE2:x.db"), DatabaseUrlError);
+  // A drive letter is a path, not a scheme; "file:" in any case is the file scheme.
+  assert.equal(databaseFile("C:archive.db"), path.join(dir, "C:archive.db"));
+  assert.equal(databaseFile("FILE:./a.db"), path.join(dir, "a.db"));
+});
+
+test("the ingest CLI and the server stop at start on a PostgreSQL URL, and create nothing", () => {
+  // tsx reads the "@/" paths from the tsconfig of the working directory unless told which.
+  const env = { ...process.env, DATABASE_URL: "postgresql://u:s3cret@db.example.org/lore", PORT: "0", WORKERS: "1", TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json") };
+  for (const [script, args] of [["scripts/ingest.ts", ["--list", "x", path.join(ROOT, "test/fixtures/mbox/tiny-list.mbox")]], ["scripts/serve.ts", []]] as const) {
+    const run = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, script), ...args], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+    assert.notEqual(run.status, 0, `${script} exited ${run.status}: ${run.stdout}`);
+    assert.match(run.stderr, /PostgreSQL/, script);
+    assert.ok(!run.stderr.includes("s3cret"), `${script} printed the password`);
+    assert.deepEqual(fs.readdirSync(dir), [], `${script} created files`);
+  }
 });

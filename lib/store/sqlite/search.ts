@@ -407,7 +407,6 @@ export function groupByThread(hits: SearchHit[]): { threadId: number; list: stri
 // ---------------------------------------------------------------- x=m
 
 export type MboxRefusal = { ok: false; status: 400 | 404 | 413; message: string };
-export type MboxResult = MboxRefusal | { ok: true; messages: number; bytes: number; body: ReadableStream<Uint8Array> };
 /** The search half of a download: which messages, oldest first (the costly part, run in a search process). */
 export type MboxPlan = MboxRefusal | { ok: true; ids: number[]; bytes: number };
 
@@ -417,16 +416,6 @@ export interface MboxOptions {
   threads: boolean;
   now?: Date;
   db?: Database.Database;
-}
-
-/**
- * Every hit (threads: every message of every thread with a hit) as gzipped
- * mboxrd, oldest first, the way `lei q` and `b4 am -c` fetch results.
- */
-export async function searchMbox(options: MboxOptions): Promise<MboxResult> {
-  const plan = await searchMboxPlan(options);
-  if (!plan.ok) return plan;
-  return { ok: true, messages: plan.ids.length, bytes: plan.bytes, body: mboxStream(connectionOf(options.db), plan.ids) };
 }
 
 export async function searchMboxPlan(options: MboxOptions): Promise<MboxPlan> {

@@ -6,15 +6,9 @@ import type { ReactNode } from "react";
 import { SearchForm } from "@/app/_ui/search-form";
 import { formatDate, plural } from "@/lib/format";
 import { anchorId, midToUrl } from "@/lib/mail/mid";
-import {
-  groupByThread,
-  searchHref,
-  SEARCH_LIMITS,
-  type SearchHit,
-  type SearchRequest,
-  type SearchResult,
-  type SnippetSegment,
-} from "@/lib/store/sqlite/search";
+import { SEARCH_LIMITS } from "@/lib/search/limits";
+import { searchHref, type SearchRequest } from "@/lib/search/request";
+import { groupByThread, type SearchHit, type SearchResult, type SnippetSegment } from "@/lib/store/sqlite/search";
 
 function Marked({ segments, fallback = "" }: { segments: SnippetSegment[]; fallback?: string }) {
   if (segments.length === 0) return <>{fallback}</>;

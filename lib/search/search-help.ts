@@ -2,7 +2,7 @@
 // and, in short, next to every search box. One table of prefixes feeds both,
 // so they cannot disagree with each other (or with lib/search/query-parse.ts).
 import { QUERY_LIMITS } from "./query-parse";
-import { SEARCH_LIMITS } from "../store/sqlite/search";
+import { SEARCH_LIMITS } from "./limits";
 
 export interface SearchPrefix {
   prefix: string;

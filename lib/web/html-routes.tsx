@@ -21,7 +21,7 @@ import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "./cursor";
 import type { ListRow, MessageState } from "../store/sqlite/reader";
 import { midToUrl } from "../mail/mid";
-import { readSearchRequest } from "../store/sqlite/search";
+import { readSearchRequest } from "../search/request";
 import { buildThreadTree, flattenThread } from "../threading/thread";
 import { partIndex, splitThreadParts, THREAD_PART_LIMITS } from "../threading/thread-parts";
 import type { RequestContext } from "./context";

@@ -10,7 +10,8 @@
 // search. Downloads themselves are made in a third process.
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { isCostlySearch, type MboxOptions, type MboxPlan, type SearchOptions, type SearchResult } from "../store/sqlite/search";
+import { isCostlySearch } from "../search/cost";
+import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../store/sqlite/search";
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
 type PlanOptions = Omit<MboxOptions, "db" | "now">;

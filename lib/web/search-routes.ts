@@ -5,7 +5,7 @@
 import { PassThrough } from "node:stream";
 import { atomEntryId, ATOM_CONTENT_TYPE, renderAtom } from "./atom";
 import { midToUrl } from "../mail/mid";
-import { readSearchRequest, searchHref } from "../store/sqlite/search";
+import { readSearchRequest, searchHref } from "../search/request";
 import type { RequestContext } from "./context";
 import type { SearchRefusal } from "./search-pool";
 import { bodyEtag } from "./page-cache";

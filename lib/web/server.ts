@@ -3,7 +3,7 @@
 // render with React on the server, and both keep their bodies in a bounded
 // in-memory cache. One of these runs in each worker process (scripts/serve.ts).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { SEARCH_LIMITS } from "../store/sqlite/search";
+import { SEARCH_LIMITS } from "../search/limits";
 import { SqliteReader } from "../store/sqlite/reader";
 import type { RequestContext } from "./context";
 import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesInterdiffPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";

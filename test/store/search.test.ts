@@ -361,26 +361,3 @@ describe("x=m: gzipped mboxrd of the hits", () => {
     assert.equal(none.ok ? 200 : none.status, 404);
   });
 });
-
-describe("costly queries (the search processes' second lane)", () => {
-  test("what a person types is cheap; many words or many nodes are costly", () => {
-    for (const q of ["s:ima", "f:zohar", '"two words" AND d:2.weeks.ago..', "tpm AND NOT s:ima", 's:"unbalanced']) {
-      assert.equal(search.isCostlySearch(q), false, q);
-    }
-    assert.equal(search.isCostlySearch("the OR a OR to OR of OR and"), true);
-    assert.equal(search.isCostlySearch("a AND (b OR c) AND (d OR e) AND NOT (f OR g)"), true);
-  });
-});
-
-describe("URL parameters (lore's q, o, r, x)", () => {
-  test("read and written back the same way", () => {
-    const req = search.readSearchRequest(new URLSearchParams("q=s%3A%22a+b%22+f%3Ax&o=50&r&x=t"));
-    assert.deepEqual(req, { q: 's:"a b" f:x', offset: 50, order: "relevance", view: "threads" });
-    assert.equal(search.searchHref("linux-integrity", req!), "/linux-integrity/?q=s%3A%22a+b%22+f%3Ax&x=t&r&o=50");
-    assert.deepEqual(search.readSearchRequest(new URL(`http://x${search.searchHref(null, req!)}`).searchParams), req);
-    assert.equal(search.readSearchRequest({ q: "  " }), null);
-    assert.equal(search.readSearchRequest({}), null);
-    assert.deepEqual(search.readSearchRequest({ q: ["a", "b"], o: "-5", x: "m" }), { q: "a", offset: 0, order: "date", view: "mbox" });
-    assert.equal(search.searchHref(null, { q: "a", view: "mbox", threads: true }), "/all/?q=a&x=m&t=1");
-  });
-});

@@ -19,7 +19,9 @@ import Database from "better-sqlite3";
 import { databaseFile } from "../db-path";
 import { formatMboxrd } from "../../mail/mbox";
 import { compileQuery } from "./query-compile";
-import { parseQuery, QueryError, type Field, type QueryNode } from "../../search/query-parse";
+import { checkCost, positiveTerms } from "../../search/cost";
+import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
+import { parseQuery, QueryError, type Field } from "../../search/query-parse";
 import { makeSnippet, markTerms, type SnippetSegment } from "../../mail/snippet";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 
@@ -38,29 +40,6 @@ function connectionOf(db: Database.Database | undefined): Database.Database {
 async function rawQuery<T = unknown[]>(db: Database.Database, sql: string, ...params: SqlParam[]): Promise<T> {
   return db.prepare(sql).all(...params) as T;
 }
-
-export const SEARCH_LIMITS = {
-  pageSize: 50,
-  maxPageSize: 200,
-  /** Counts are exact up to here ("1,000+" beyond): counting costs a walk over every hit counted. */
-  countCap: 1_000,
-  /** Paging stops here: page N costs a walk over the hits before it. */
-  pageCap: 10_000,
-  /** Relevance (&r) ranks the newest this many hits, not every hit: bm25 costs per scored row. */
-  rankCandidates: 1_000,
-  /** A search still running after this long is stopped (lib/web/search-pool.ts) and answered 503. */
-  budgetMs: 2_000,
-  mboxMaxMessages: 10_000,
-  mboxMaxBytes: 200 * 1024 * 1024,
-  /** Words in one term: a phrase, an identifier like ima_appraise or a path. */
-  maxPhraseWords: 32,
-  maxWords: 96,
-  /** Characters of a body searched for the snippet (96% of bodies are shorter). */
-  snippetSource: 32_768,
-} as const;
-
-export type SearchOrder = "date" | "relevance";
-export type SearchView = "list" | "threads" | "mbox";
 
 export interface SearchHit {
   /** Row id: unique even when a Message-ID has variants. */
@@ -122,7 +101,6 @@ export interface SearchPlan {
   bodyTerms: string[];
 }
 
-const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 const HAS_TOKEN = /[\p{L}\p{N}\p{Co}]/u;
 const DATE_INDEX = `INDEXED BY "Message_listId_date_idx"`;
 // bm25 column weights in message_fts order: subject, fromName, fromAddr,
@@ -163,73 +141,6 @@ export function planSearch(q: string, now: Date = new Date()): SearchPlan {
     subjectTerms: textOf(["subject", "subjectBody", "any"]),
     bodyTerms: textOf(["body", "subjectBody", "any"]),
   };
-}
-
-/**
- * Whether a search goes to the costly lane (lib/web/search-pool.ts): its cost
- * grows with the words FTS5 merges. Relevance alone is not costly: bm25 scores
- * at most rankCandidates rows. A malformed query is cheap: it fails before any SQL.
- */
-export function isCostlySearch(q: string, now: Date = new Date()): boolean {
-  let ast: QueryNode;
-  try {
-    ast = parseQuery(q, now);
-  } catch {
-    return false;
-  }
-  const nodes = queryNodes(ast);
-  const words = nodes.reduce((sum, n) => sum + (n.type === "term" ? termWords(n) : 0), 0);
-  return words > CHEAP_WORDS || nodes.length > CHEAP_NODES;
-}
-
-// A lore-style query a person types (s:ima f:zohar, "two words" AND d:2.weeks.ago..)
-// stays under these.
-const CHEAP_WORDS = 4;
-const CHEAP_NODES = 8;
-
-type TermNode = Extract<QueryNode, { type: "term" }>;
-
-// Terms a hit must (or may) contain; the ones under NOT are not in it.
-function positiveTerms(node: QueryNode, negated = false, out: TermNode[] = []): TermNode[] {
-  if (node.type === "term" && !negated) out.push(node);
-  else if (node.type === "not") positiveTerms(node.child, !negated, out);
-  else if (node.type === "and" || node.type === "or") for (const c of node.children) positiveTerms(c, negated, out);
-  return out;
-}
-
-/** Every node of the query in document order (pre-order), without recursion. */
-function queryNodes(root: QueryNode): QueryNode[] {
-  const out: QueryNode[] = [];
-  const stack: QueryNode[] = [root];
-  while (stack.length > 0) {
-    const n = stack.pop() as QueryNode;
-    out.push(n);
-    if (n.type === "not") stack.push(n.child);
-    else if (n.type === "and" || n.type === "or") for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
-  }
-  return out;
-}
-
-function termWords(term: TermNode): number {
-  return term.text.match(TOKEN)?.length ?? 0;
-}
-
-function checkCost(node: QueryNode): void {
-  let words = 0;
-  for (const n of queryNodes(node)) {
-    if (n.type !== "term") continue;
-    const count = termWords(n);
-    if (count > SEARCH_LIMITS.maxPhraseWords) {
-      const preview = n.text.length > 40 ? `${n.text.slice(0, 40)}…` : n.text;
-      throw new QueryError(
-        `"${preview}" has ${count} words; at most ${SEARCH_LIMITS.maxPhraseWords} in one phrase or identifier`,
-      );
-    }
-    words += count;
-  }
-  if (words > SEARCH_LIMITS.maxWords) {
-    throw new QueryError(`Too many words in the query (${words}, at most ${SEARCH_LIMITS.maxWords})`);
-  }
 }
 
 function listFilter(list: string | null): { sql: string; params: SqlParam[] } {
@@ -495,53 +406,4 @@ export function mboxStream(db: Database.Database, ids: number[]): ReadableStream
   // the client sees a truncated download, never a silently short mbox.
   pipeline(Readable.from(messages()), gzip, () => {});
   return Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>;
-}
-
-// ---------------------------------------------------------------- URLs
-
-export interface SearchRequest {
-  q: string;
-  offset: number;
-  order: SearchOrder;
-  view: SearchView;
-}
-
-type ParamSource = URLSearchParams | Record<string, string | string[] | undefined>;
-
-function param(source: ParamSource, name: string): string | undefined {
-  if (source instanceof URLSearchParams) return source.get(name) ?? undefined;
-  const value = source[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** lore's search parameters (q, o, r, x); null when there is no query. */
-export function readSearchRequest(source: ParamSource): SearchRequest | null {
-  const q = param(source, "q");
-  if (q === undefined || q.trim() === "") return null;
-  const o = Number(param(source, "o") ?? 0);
-  const r = param(source, "r");
-  const x = param(source, "x");
-  return {
-    q,
-    offset: Number.isFinite(o) && o > 0 ? Math.floor(o) : 0,
-    // lore's flag is a bare `&r`.
-    order: r !== undefined && r !== "0" ? "relevance" : "date",
-    view: x === "t" ? "threads" : x === "m" ? "mbox" : "list",
-  };
-}
-
-const VIEW_PARAM: Record<SearchView, string> = { list: "", threads: "&x=t", mbox: "&x=m" };
-
-/** The URL of a search, in lore's parameter spelling. */
-export function searchHref(
-  list: string | null,
-  req: { q: string; offset?: number; order?: SearchOrder; view?: SearchView | "atom"; threads?: boolean },
-): string {
-  let href = `/${encodeURIComponent(list ?? "all")}/?q=${encodeURIComponent(req.q).replace(/%20/g, "+")}`;
-  if (req.view === "atom") href += "&x=A";
-  else if (req.view) href += VIEW_PARAM[req.view];
-  if (req.threads) href += "&t=1";
-  if (req.order === "relevance") href += "&r";
-  if (req.offset) href += `&o=${req.offset}`;
-  return href;
 }

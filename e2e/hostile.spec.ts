@@ -9,7 +9,8 @@
 // app's own scripts run while injected handlers and foreign loads are refused.
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { splitMbox, unwrapMboxrd } from "../lib/mail/mbox";
+import { splitMbox } from "../lib/mail/mbox";
+import { unwrapMboxrd } from "../test/support/mboxrd";
 import { midToUrl, syntheticMid } from "../lib/mail/mid";
 import { parseMessage } from "../lib/mail/mime";
 
@@ -125,7 +126,7 @@ for (let shard = 0; shard < SHARDS; shard++) {
       for await (const m of splitMbox([await raw.body()])) served.push(m.raw);
       expect.soft(served.length, `${base}/raw messages`).toBe(framed.length);
       expect.soft(served.every((b, n) => b.equals(framed[n]!)), `${base}/raw bytes`).toBe(true);
-      if (framed.length === 1) expect.soft(unwrapMboxrd(await raw.body()).equals(framed[0]!), `${base}/raw bytes`).toBe(true);
+      if (framed.length === 1) expect.soft((await unwrapMboxrd(await raw.body())).equals(framed[0]!), `${base}/raw bytes`).toBe(true);
       await page.goto(`${base}/`);
       for (const href of await page.locator("ul.attachments a").evaluateAll((as) => as.map((a) => a.getAttribute("href")!))) {
         const file = await request.get(href);

@@ -21,7 +21,8 @@ import { renderToStaticMarkup } from "react-dom/server";
 import type { IngestCounts } from "../lib/store/sqlite/archive-writer";
 import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
 import { ingest } from "../lib/ingest/ingest";
-import { formatMboxrd, splitMbox, unwrapMboxrd, type MboxVariant } from "../lib/mail/mbox";
+import { formatMboxrd, splitMbox, type MboxVariant } from "../lib/mail/mbox";
+import { unwrapMboxrd } from "./support/mboxrd";
 import { midToUrl } from "../lib/mail/mid";
 import { MessageBody } from "../app/_ui/message-body";
 import { MessageView } from "../app/_ui/message-view";
@@ -424,7 +425,7 @@ describe("stored hostile mail through the page code", () => {
       assert.equal(response.headers.get("x-content-type-options"), "nosniff");
       const rawBody = Buffer.from(await response.arrayBuffer());
       if (variantCount.get(row.messageId) === 1) {
-        assert.ok(unwrapMboxrd(rawBody).equals(framed(input.raw)), `${label}: /raw bytes`);
+        assert.ok((await unwrapMboxrd(rawBody)).equals(framed(input.raw)), `${label}: /raw bytes`);
       } else {
         const served = await splitAll(rawBody, "mboxrd");
         assert.equal(served.length, variantCount.get(row.messageId), `${label}: /raw holds every variant`);

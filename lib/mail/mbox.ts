@@ -266,14 +266,3 @@ export function formatMboxrd(raw: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-/** Inverse of formatMboxrd for a single message; throws if mbox is not exactly one. */
-export function unwrapMboxrd(mbox: Buffer): Buffer {
-  const s = new Splitter("mboxrd", Number.POSITIVE_INFINITY);
-  s.push(mbox);
-  s.end();
-  const [msg, extra] = s.done;
-  if (!msg || extra || msg.fromLine === "") {
-    throw new Error(`unwrapMboxrd: expected one mboxrd message, got ${s.done.length} (first From_ line ${JSON.stringify(msg?.fromLine ?? "")})`);
-  }
-  return msg.raw;
-}

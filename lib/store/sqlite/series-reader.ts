@@ -62,6 +62,7 @@ export class SeriesReader {
       ),
       marks: db.prepare(`SELECT counter, reviewed, acked, tested FROM "SeriesPatch" WHERE versionId = ? ORDER BY counter`),
       versionByMid: db.prepare(`SELECT id, seriesId FROM "SeriesVersion" WHERE listId = ? AND rootMid = ? ORDER BY id LIMIT 1`),
+      version: db.prepare(`SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.id = ?`),
       versions: db.prepare(
         `SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.seriesId = ? ORDER BY v.position`,
       ),
@@ -130,7 +131,7 @@ export class SeriesReader {
 
   /** The series holding the version whose root is `rootMid`, with that version's patches and trailers. */
   getSeries(listId: number, rootMid: string): SeriesDetail | null {
-    const found = this.sql.versionByMid.get(listId, rootMid) as { id: number; seriesId: number } | undefined;
+    const found = this.findVersion(listId, rootMid);
     if (found === undefined) return null;
     const versionRows = this.sql.versions.all(found.seriesId) as Row[];
     const chosen = versionRows.findIndex((r) => r.id === found.id);
@@ -153,8 +154,8 @@ export class SeriesReader {
 
   /** What changed from the version rooted at `fromRoot` to the one at `toRoot` (one series), patch by patch. */
   getInterdiff(listId: number, toRoot: string, fromRoot: string): SeriesInterdiffView | null {
-    const to = this.sql.versionByMid.get(listId, toRoot) as { id: number; seriesId: number } | undefined;
-    const from = this.sql.versionByMid.get(listId, fromRoot) as { id: number; seriesId: number } | undefined;
+    const to = this.findVersion(listId, toRoot);
+    const from = this.findVersion(listId, fromRoot);
     if (to === undefined || from === undefined || to.seriesId !== from.seriesId || to.id === from.id) return null;
     const rows = this.sql.versions.all(to.seriesId) as Row[];
     const patchesOf = (versionId: number) =>
@@ -202,15 +203,19 @@ export class SeriesReader {
 
   /** The patches of one version with every collected trailer, for the series mbox. */
   listMboxPatches(listId: number, rootMid: string): AmPatch[] | null {
-    const found = this.sql.versionByMid.get(listId, rootMid) as { id: number; seriesId: number } | undefined;
+    const found = this.findVersion(listId, rootMid);
     if (found === undefined) return null;
-    const row = (this.sql.versions.all(found.seriesId) as Row[]).find((r) => r.id === found.id) as Row;
+    const row = this.sql.version.get(found.id) as Row;
     const { review, patchRows } = this.reviewOf(row);
     return patchRows.map((p) => ({
       mid: p.mid as string, fromName: p.rawFromName as string, fromAddr: p.fromAddr as string,
       date: fromSqlDate(p.date as string) as Date, subject: p.subject as string, bodyText: p.bodyText as string,
       trailers: review.patches[(p.counter as number) - 1] ?? [],
     }));
+  }
+
+  private findVersion(listId: number, rootMid: string): { id: number; seriesId: number } | undefined {
+    return this.sql.versionByMid.get(listId, rootMid) as { id: number; seriesId: number } | undefined;
   }
 
   private reviewOf(version: Row): { review: VersionReview; patchRows: Row[]; cover: Row | null } {

@@ -128,9 +128,11 @@ export function threadPage(ctx: RequestContext, opts: PageOptions, name: string,
 export async function seriesIndexPage(ctx: RequestContext, opts: PageOptions, name: string, t: string | null): Promise<Reply> {
   const list = ctx.store.getList(name);
   if (!list) return notFoundPage(opts, name);
-  const q = ctx.query.get("q")?.trim() ?? "";
+  // lore's q and o, read as the list search reads them.
+  const req = readSearchRequest(ctx.query);
+  const q = req?.q ?? "";
+  const offset = req?.offset ?? 0;
   const before = q === "" ? parseCursor(t) : null;
-  const offset = q === "" ? 0 : Math.min(Math.max(Number.parseInt(ctx.query.get("o") ?? "0", 10) || 0, 0), 1_000_000);
   // Series are rebuilt after a batch is stored: their own state, not the list's, keys the page.
   const key = `series:${list.id}:${ctx.store.series.getListSeriesState(list.id)}:${stamp(before)}:${q === "" ? "" : `${new Date().toISOString().slice(0, 10)}:${offset}:${q}`}`;
   const cached = cachedReply(ctx, key);

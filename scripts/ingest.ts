@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { IngestCounts } from "../lib/store/sqlite/archive-writer";
+import type { IngestCounts } from "../lib/store/types";
 import { databaseFile } from "../lib/store/db-path";
 import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
 import { DEFAULT_MAX_MESSAGE_BYTES, defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest/ingest";

@@ -18,7 +18,7 @@ import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import type { IngestCounts } from "../lib/store/sqlite/archive-writer";
+import type { IngestCounts } from "../lib/store/types";
 import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
 import { ingest } from "../lib/ingest/ingest";
 import { formatMboxrd, splitMbox, type MboxVariant } from "../lib/mail/mbox";
@@ -286,7 +286,7 @@ function classified() {
 }
 
 describe("hostile fixtures through ingest", () => {
-  test("the committed fixtures stay small and are each one oddity in a named file", () => {
+  test("the committed fixtures stay small and are each one oddity in a named file", async () => {
     const names = committedFixtures();
     const bytes = names.reduce((n, name) => n + fs.statSync(path.join(FIXTURES, name)).size, 0);
     assert.ok(names.length >= 50, `${names.length} fixtures`);
@@ -314,7 +314,7 @@ describe("hostile fixtures through ingest", () => {
     assert.equal(rowsByHash.size, sum.added);
   });
 
-  test("every message is stored byte for byte, or failed with a reason", () => {
+  test("every message is stored byte for byte, or failed with a reason", async () => {
     const seen = new Set<string>();
     for (const { input, row, failure } of classified()) {
       if (row) {
@@ -328,7 +328,7 @@ describe("hostile fixtures through ingest", () => {
     for (const name of committedFixtures().filter((n) => n.endsWith(".eml"))) assert.ok(seen.has(name), `${name} stored`);
   });
 
-  test("specific oddities are stored the way the archive promises", () => {
+  test("specific oddities are stored the way the archive promises", async () => {
     const byLabel = new Map(classified().map((c) => [c.input.label, c]));
     const mid = (label: string) => byLabel.get(label)?.row?.messageId;
     assert.match(mid("no-message-id.eml") ?? "", /^[0-9a-f]{40}@generated\.invalid$/);
@@ -367,14 +367,14 @@ describe("hostile fixtures through ingest", () => {
 describe("stored hostile mail through the page code", () => {
   test("every message renders: body allow-list, page markup, thread views", async (t) => {
     const { base } = await archive();
-    const list = store().getList(LIST)!;
+    const list = (await store().getList(LIST))!;
     let pages = 0;
     const threadsSeen = new Set<number>();
     for (const { input, row } of classified()) {
       if (!row) continue;
       const label = input.label;
       const started = performance.now();
-      const view = store().listMessageVariants(list, row.messageId).find((v) => v.id === row.id);
+      const view = (await store().listMessageVariants(list, row.messageId)).find((v) => v.id === row.id);
       assert.ok(view, `${label}: no message view for <${row.messageId}> (row ${row.id})`);
 
       const body = renderToStaticMarkup(createElement(MessageBody, { text: view.bodyText }));
@@ -459,7 +459,7 @@ describe("stored hostile mail through the page code", () => {
 /** Downloads every attachment of a message through the route; returns how many. */
 async function checkAttachments(label: string, mid: string, id: number): Promise<number> {
   const { base } = await archive();
-  const view = store().listMessageVariants(store().getList(LIST)!, mid).find((v) => v.id === id);
+  const view = (await store().listMessageVariants((await store().getList(LIST))!, mid)).find((v) => v.id === id);
   for (const a of view?.attachments ?? []) {
     const response = await fetch(`${base}/${LIST}/${midToUrl(mid)}/${a.position + 1}-x`);
     assert.equal(response.status, 200, `${label}: attachment ${a.position + 1}`);

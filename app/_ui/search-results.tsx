@@ -8,7 +8,9 @@ import { formatDate, plural } from "@/lib/format";
 import { anchorId, midToUrl } from "@/lib/mail/mid";
 import { SEARCH_LIMITS } from "@/lib/search/limits";
 import { searchHref, type SearchRequest } from "@/lib/search/request";
-import { groupByThread, type SearchHit, type SearchResult, type SnippetSegment } from "@/lib/store/sqlite/search";
+import { groupByThread } from "@/lib/search/group";
+import type { SearchHit, SearchResult } from "@/lib/store/types";
+import type { SnippetSegment } from "@/lib/mail/snippet";
 
 function Marked({ segments, fallback = "" }: { segments: SnippetSegment[]; fallback?: string }) {
   if (segments.length === 0) return <>{fallback}</>;

@@ -1,7 +1,8 @@
 // The ingest pipeline behind `npm run ingest`: sources -> split -> parse (in
 // worker processes) -> batched transactions in the store. Never aborts on one
 // bad message: outcomes are counted, failures reported with their position.
-import { ArchiveWriter, emptyCounts, type FailureLog, type IncomingMessage, type IngestCounts, type ListInfo } from "../store/sqlite/archive-writer";
+import { SqliteArchiveWriter } from "../store/sqlite/archive-writer";
+import { emptyCounts, type FailureLog, type IncomingMessage, type IngestCounts, type ListInfo } from "../store/types";
 import { readSource, sourceSize, type SourceOptions } from "./mail-sources";
 import type { MboxVariant } from "../mail/mbox";
 import { parseAll } from "./parse-pool";
@@ -50,18 +51,18 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
   // Stat the sources before opening the store: a missing one throws here,
   // and must not leave a connection behind (the finally below closes it).
   const sizes = options.sources.map(sourceSize);
-  const writer = new ArchiveWriter(options.dbFile, options.onWait);
+  const writer = new SqliteArchiveWriter(options.dbFile, options.onWait);
   const counts = emptyCounts();
   const started = Date.now();
   const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
   const progress = { messages: 0, bytes: 0, totalBytes, elapsedMs: 0 };
   const onFailure = options.onFailure ?? (() => {});
   try {
-    const listId = writer.ensureList(options.list);
+    const listId = await writer.ensureList(options.list);
     const batchSize = options.batchSize ?? 1000;
     let batch: IncomingMessage[] = [];
-    const flush = () => {
-      writer.writeBatch(listId, batch, counts, onFailure);
+    const flush = async () => {
+      await writer.writeBatch(listId, batch, counts, onFailure);
       batch = [];
       progress.elapsedMs = Date.now() - started;
       options.onProgress?.(progress);
@@ -70,13 +71,13 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
     for await (const message of parseAll(raws, options.workers ?? defaultWorkerCount(), { workerHeapMb: options.workerHeapMb })) {
       progress.messages++;
       batch.push(message);
-      if (batch.length >= batchSize) flush();
+      if (batch.length >= batchSize) await flush();
     }
-    if (batch.length > 0) flush();
-    writer.refreshSeries();
+    if (batch.length > 0) await flush();
+    await writer.refreshSeries();
     if (options.timings) options.timings.seriesMs = writer.seriesMs;
   } finally {
-    writer.close();
+    await writer.close();
   }
   return counts;
 }

@@ -8,7 +8,7 @@
 // message it was parsing; the others it held go to its replacement.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { IncomingMessage } from "../store/sqlite/archive-writer";
+import type { IncomingMessage } from "../store/types";
 import type { RawMail } from "./mail-sources";
 import { parseMessage } from "../mail/mime";
 import type { ParseReply, WorkerMessage } from "./parse-worker";

@@ -24,9 +24,12 @@ export function cachedReply(ctx: RequestContext, key: string): Reply | null {
 }
 
 /** The cached body under `key`, or `build`'s, kept for the next request. */
-export function cachedBody(ctx: RequestContext, key: string, type: string, build: () => { body: string; lastModified: Date | null }): Reply {
+export async function cachedBody(
+  ctx: RequestContext, key: string, type: string,
+  build: () => Promise<{ body: string; lastModified: Date | null }> | { body: string; lastModified: Date | null },
+): Promise<Reply> {
   const cached = cachedReply(ctx, key);
   if (cached) return cached;
-  const { body, lastModified } = build();
+  const { body, lastModified } = await build();
   return replyOf(ctx, key, ctx.cache.put(key, Buffer.from(body), type, lastModified));
 }

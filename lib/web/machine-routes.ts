@@ -12,7 +12,13 @@ import { formatMboxrd } from "../mail/mbox";
 import { amMessage } from "../series/am-mbox";
 import { midToUrl } from "../mail/mid";
 import { searchHelpText } from "../search/search-help";
-import { MAX_THREAD_MESSAGES } from "../store/sqlite/reader";
+import { getList, listNewestMessages } from "../archive/list";
+import {
+  getAttachment, getRawById, getThreadRawBytes, getThreadState, listNewestInThread, listRawMessages, listRawsById,
+  listThreadMessageIds, listThreadRaws, MAX_THREAD_MESSAGES,
+} from "../archive/raw";
+import { resolveMessage } from "../archive/message";
+import { getListSeriesState, listMboxPatches, listNewestVersions } from "../archive/series";
 import type { RequestContext } from "./context";
 import { cachedBody, listState, stamp } from "./cached-reply";
 import { bodyEtag } from "./page-cache";
@@ -34,9 +40,8 @@ function noMessage(list: string, mid: string): Reply {
 }
 
 /** /<list>/<mid>/raw: lore's one-message mboxrd, every message reusing the Message-ID, first stored first. */
-export function rawMessage(ctx: RequestContext, listName: string, mid: string): Reply {
-  const list = ctx.store.getListId(listName);
-  const messages = list === null ? [] : ctx.store.listRawVariants(list, mid);
+export async function rawMessage(ctx: RequestContext, listName: string, mid: string): Promise<Reply> {
+  const messages = await listRawMessages(ctx.store, listName, mid);
   const first = messages[0];
   if (!first) return noMessage(listName, mid);
   const tag = messages.length === 1 ? first.rawHash : createHash("sha256").update(messages.map((m) => m.rawHash).join()).digest("hex");
@@ -49,16 +54,15 @@ export function rawMessage(ctx: RequestContext, listName: string, mid: string): 
 }
 
 /** /<list>/<mid>/t.mbox.gz: the whole thread as gzipped mboxrd (what `b4 am` fetches). */
-export function threadMbox(ctx: RequestContext, listName: string, mid: string): Reply {
-  const list = ctx.store.getListId(listName);
-  const state = list === null ? null : ctx.store.getMessageState(list, mid);
+export async function threadMbox(ctx: RequestContext, listName: string, mid: string): Promise<Reply> {
+  const state = await getThreadState(ctx.store, listName, mid);
   if (!state) return noMessage(listName, mid);
   const lastModified = state.threadLastDate;
   const key = `mbox:${state.threadId}:${state.threadCount}:${stamp(lastModified)}`;
   const headers = { "Content-Disposition": 'inline; filename="t.mbox.gz"' };
   const cached = ctx.cache.get(key);
   if (cached) return { status: 200, type: cached.type, headers, body: cached.body, validators: cached };
-  const bytes = ctx.store.getThreadRawBytes(state.threadId);
+  const bytes = await getThreadRawBytes(ctx.store, state.threadId);
   if (state.threadCount > MAX_THREAD_MESSAGES || bytes > MAX_THREAD_MBOX_BYTES) {
     const mb = (n: number) => `${Math.ceil(n / 1048576).toLocaleString("en-US")} MB`;
     // Never a silently short mbox: say what is over and what to do instead.
@@ -70,16 +74,16 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
     );
   }
   if (bytes <= CACHED_MBOX_MAX_BYTES) {
-    const raws = ctx.store.listThreadRaws(state.threadId);
+    const raws = await listThreadRaws(ctx.store, state.threadId);
     const body = gzipSync(Buffer.concat(raws.map((m) => formatMboxrd(m.raw))), { level: 6 });
     const entry = ctx.cache.put(key, body, "application/gzip", lastModified);
     return { status: 200, type: entry.type, headers, body, validators: entry };
   }
-  const ids = ctx.store.listThreadMessageIds(state.threadId);
+  const ids = await listThreadMessageIds(ctx.store, state.threadId);
   const store = ctx.store;
   async function* messages(): AsyncGenerator<Buffer> {
     for (let i = 0; i < ids.length; i += MBOX_BATCH) {
-      for (const raw of store.listRawsById(ids.slice(i, i + MBOX_BATCH))) yield formatMboxrd(raw);
+      for (const raw of await listRawsById(store, ids.slice(i, i + MBOX_BATCH))) yield formatMboxrd(raw);
       // Let other requests of this worker run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -93,9 +97,8 @@ export function threadMbox(ctx: RequestContext, listName: string, mid: string): 
  * with the trailers its reviewers gave, the cover letter left out: what
  * `b4 am` writes, ready for `git am`.
  */
-export function seriesMbox(ctx: RequestContext, listName: string, mid: string): Reply {
-  const list = ctx.store.getListId(listName);
-  const patches = list === null ? null : ctx.store.series.listMboxPatches(list, mid);
+export async function seriesMbox(ctx: RequestContext, listName: string, mid: string): Promise<Reply> {
+  const patches = await listMboxPatches(ctx.store, listName, mid);
   if (patches === null) return text(404, `No series version starts at <${mid}> in ${listName}\n`);
   const body = Buffer.concat(patches.map((patch) => formatMboxrd(amMessage(patch))));
   return {
@@ -108,12 +111,12 @@ export function seriesMbox(ctx: RequestContext, listName: string, mid: string): 
 }
 
 /** /<list>/_/series/new.atom: new series and new versions of a list, newest first. */
-export function seriesAtom(ctx: RequestContext, listName: string): Reply {
-  const list = ctx.store.getList(listName);
+export async function seriesAtom(ctx: RequestContext, listName: string): Promise<Reply> {
+  const list = await getList(ctx.store, listName);
   if (!list) return text(404, `No list ${listName}\n`);
-  const key = `series.atom:${ctx.origin}:${list.id}:${ctx.store.series.getListSeriesState(list.id)}`;
-  return cachedBody(ctx, key, ATOM_TYPE, () => {
-    const versions = ctx.store.series.listNewestVersions(list.id, NEWEST_ENTRIES);
+  const key = `series.atom:${ctx.origin}:${list.id}:${await getListSeriesState(ctx.store, list)}`;
+  return cachedBody(ctx, key, ATOM_TYPE, async () => {
+    const versions = await listNewestVersions(ctx.store, list, NEWEST_ENTRIES);
     const base = `${ctx.origin}/${midToUrl(list.name)}/_/series/`;
     const body = renderAtom({
       id: `${base}new.atom`,
@@ -139,12 +142,12 @@ export function seriesAtom(ctx: RequestContext, listName: string): Reply {
 }
 
 /** /<list>/new.atom: the newest messages of a list. */
-export function listAtom(ctx: RequestContext, listName: string): Reply {
-  const list = ctx.store.getList(listName);
+export async function listAtom(ctx: RequestContext, listName: string): Promise<Reply> {
+  const list = await getList(ctx.store, listName);
   if (!list) return text(404, `No list ${listName}\n`);
   const key = `new.atom:${ctx.origin}:${list.id}:${listState(list)}`;
-  return cachedBody(ctx, key, ATOM_TYPE, () => {
-    const messages = ctx.store.listNewestMessages(list, NEWEST_ENTRIES);
+  return cachedBody(ctx, key, ATOM_TYPE, async () => {
+    const messages = await listNewestMessages(ctx.store, list, NEWEST_ENTRIES);
     const base = `/${midToUrl(list.name)}/`;
     return {
       body: messagesToAtom(ctx.origin, { id: `${base}new.atom`, title: `${list.name} - newest messages`, selfPath: `${base}new.atom`, alternatePath: base }, messages),
@@ -154,22 +157,19 @@ export function listAtom(ctx: RequestContext, listName: string): Reply {
 }
 
 /** /<list>/<mid>/t.atom: the messages of one thread, newest first. */
-export function threadAtom(ctx: RequestContext, listName: string, mid: string): Reply {
-  const list = ctx.store.getList(listName);
-  const state = list ? ctx.store.getMessageState(list.id, mid) : null;
-  if (!list || !state) return noMessage(listName, mid);
+export async function threadAtom(ctx: RequestContext, listName: string, mid: string): Promise<Reply> {
+  const found = await resolveMessage(ctx.store, listName, mid);
+  if (!found.found) return noMessage(listName, mid);
+  const { list, state } = found;
   const key = `t.atom:${ctx.origin}:${state.threadId}:${state.threadCount}:${stamp(state.threadLastDate)}`;
-  return cachedBody(ctx, key, ATOM_TYPE, () => {
-    const thread = ctx.store.getThread(state.threadId);
+  return cachedBody(ctx, key, ATOM_TYPE, async () => {
     // The newest entries only, like new.atom: a feed reader wants what is new.
-    const newest = ctx.store.listThreadMembers(state.threadId).sort((a, b) => b.date.getTime() - a.date.getTime() || b.id - a.id).slice(0, THREAD_ATOM_ENTRIES);
-    const byId = ctx.store.listMessagesById(list, newest.map((m) => m.id));
-    const messages = newest.flatMap((m) => byId.get(m.id) ?? []);
-    const base = `/${midToUrl(list.name)}/${midToUrl(thread?.rootMid || mid)}/`;
+    const messages = await listNewestInThread(ctx.store, list, state.threadId, THREAD_ATOM_ENTRIES);
+    const base = `/${midToUrl(list.name)}/${midToUrl(state.threadRootMid || mid)}/`;
     return {
       body: messagesToAtom(
         ctx.origin,
-        { id: `${base}t.atom`, title: thread?.subject || "(no subject)", selfPath: `${base}t.atom`, alternatePath: `${base}T/` },
+        { id: `${base}t.atom`, title: state.threadSubject || "(no subject)", selfPath: `${base}t.atom`, alternatePath: `${base}T/` },
         messages,
       ),
       lastModified: state.threadLastDate,
@@ -179,14 +179,13 @@ export function threadAtom(ctx: RequestContext, listName: string, mid: string): 
 
 /** /<list>/<mid>/<N>-<name>: attachment N, always a download, in a sandbox; one row read, no parse. */
 export async function attachment(ctx: RequestContext, listName: string, mid: string, position: number): Promise<Reply> {
-  const list = ctx.store.getListId(listName);
-  const stored = list === null || position < 1 ? null : ctx.store.getAttachment(list, mid, position - 1);
+  const stored = position < 1 ? null : await getAttachment(ctx.store, listName, mid, position - 1);
   if (!stored) return text(404, "No such attachment\n");
   let file: { filename: string | null; contentType: string; content: Buffer } | null = stored.content
     ? { filename: stored.filename, contentType: stored.contentType, content: stored.content }
     : null;
   if (!file) {
-    const raw = ctx.store.getRawById(stored.messageRowId);
+    const raw = await getRawById(ctx.store, stored.messageRowId);
     file = raw ? await extractAttachment(raw, position - 1) : null;
   }
   if (!file) return text(404, "No such attachment\n");

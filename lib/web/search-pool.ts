@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isCostlySearch } from "../search/cost";
-import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../store/sqlite/search";
+import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../store/types";
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
 type PlanOptions = Omit<MboxOptions, "db" | "now">;

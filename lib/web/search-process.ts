@@ -5,8 +5,7 @@
 // it with SIGKILL when a search overruns its budget: better-sqlite3 cannot
 // interrupt a running statement, a process can always be stopped.
 import os from "node:os";
-import Database from "better-sqlite3";
-import { mboxStream, searchMboxPlan, searchMessages } from "../store/sqlite/search";
+import { SqliteSearchIndex } from "../store/sqlite/search";
 import type { SearchJob, SearchReply } from "./search-pool";
 
 const dbFile = process.env.SEARCH_DB_FILE;
@@ -14,7 +13,7 @@ if (!dbFile || !process.send) {
   console.error("search-process: run by lib/web/search-pool.ts (SEARCH_DB_FILE and an IPC channel needed)");
   process.exit(2);
 }
-const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+const index = new SqliteSearchIndex(dbFile);
 try {
   os.setPriority(Number(process.env.SEARCH_NICE) || 0);
 } catch {
@@ -25,7 +24,7 @@ try {
 let ackWaiter: (() => void) | null = null;
 
 async function download(id: number, ids: number[]): Promise<null> {
-  const reader = mboxStream(db, ids).getReader();
+  const reader = index.streamMbox(ids).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return null;
@@ -37,9 +36,9 @@ async function download(id: number, ids: number[]): Promise<null> {
 
 async function run(id: number, job: SearchJob): Promise<unknown> {
   const now = new Date(job.now);
-  if (job.kind === "page") return searchMessages({ ...job.options, now, db });
+  if (job.kind === "page") return index.search({ ...job.options, now });
   if (job.kind === "download") return download(id, job.ids);
-  return searchMboxPlan({ ...job.options, now, db });
+  return index.planMbox({ ...job.options, now });
 }
 
 process.on("message", (message: { id: number; job: SearchJob } | { ack: number }) => {

@@ -16,7 +16,7 @@ import zlib from "node:zlib";
 import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../../lib/generated/prisma/client";
-import type { IngestCounts } from "../../lib/store/sqlite/archive-writer";
+import type { IngestCounts } from "../../lib/store/types";
 import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
 import { ingest, type IngestOptions } from "../../lib/ingest/ingest";
 import { formatMboxrd, splitMbox } from "../../lib/mail/mbox";

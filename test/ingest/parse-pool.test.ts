@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { IncomingMessage } from "../../lib/store/sqlite/archive-writer";
+import type { IncomingMessage } from "../../lib/store/types";
 import type { RawMail } from "../../lib/ingest/mail-sources";
 import { parseAll } from "../../lib/ingest/parse-pool";
 

@@ -14,6 +14,7 @@ import Database from "better-sqlite3";
 import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
 import { ingest } from "../../lib/ingest/ingest";
 import { splitMbox } from "../../lib/mail/mbox";
+import { groupByThread } from "../../lib/search/group";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SAMPLE = path.join(ROOT, "samples", "linux-integrity-sample.mbox.gz");
@@ -232,7 +233,7 @@ describe("result pages", () => {
 
   test("threads view groups a page's hits by thread, in first-hit order", async () => {
     const result = await search.searchMessages({ list: FIX, q: 's:"Convert v2" OR MAX_SIGNATURE_SIZE' });
-    const groups = search.groupByThread(result.hits);
+    const groups = groupByThread(result.hits);
     assert.deepEqual(
       groups.map((g) => g.hits.map((h) => h.mid)),
       [["reply-mimi@linux.ibm.com", "v7-1@altlinux.org", "v7-0@altlinux.org"], ["v6-0@altlinux.org"]],

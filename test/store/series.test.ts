@@ -87,48 +87,48 @@ let listId: number;
 before(async () => {
   dbFile = await build("all", [all]);
   reader = new SqliteReader(dbFile);
-  listId = reader.getList(LIST.name)!.id;
+  listId = (await reader.getList(LIST.name))!.id;
 });
 
-after(() => {
-  reader.close();
+after(async () => {
+  (await reader.close());
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const trailersOf = (rootMid: string) =>
-  reader.series.getSeries(listId, rootMid)!.patches.map((p) => p?.trailers.map((t) => `${t.name}: ${t.value}`) ?? null);
+const trailersOf = async (rootMid: string) =>
+  (await reader.series.getSeries(listId, rootMid))!.patches.map((p) => p?.trailers.map((t) => `${t.name}: ${t.value}`) ?? null);
 
 describe("series from the named fixtures", () => {
-  test("reroll-chain: one series v1 -> v2 -> v3, older versions superseded, trailers where they were given", () => {
-    const detail = reader.series.getSeries(listId, "20240219100000.6060-1-ann@example.org")!;
+  test("reroll-chain: one series v1 -> v2 -> v3, older versions superseded, trailers where they were given", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240219100000.6060-1-ann@example.org"))!;
     assert.deepEqual(detail.versions.map((v) => [v.revision, v.present, v.total, v.superseded]), [[1, 3, 3, true], [2, 3, 3, true], [3, 3, 3, false]]);
     assert.equal(detail.chosen, 2);
     assert.equal(detail.cover?.mid, "20240219100000.6060-1-ann@example.org");
-    assert.deepEqual(trailersOf("20240219100000.6060-1-ann@example.org"), [
+    assert.deepEqual(await trailersOf("20240219100000.6060-1-ann@example.org"), [
       ["Reviewed-by: Rita Reviewer <rita@example.com>", "Acked-by: Mona Maintainer <mona@example.org>"],
       ["Acked-by: Mona Maintainer <mona@example.org>"],
       ["Acked-by: Mona Maintainer <mona@example.org>", "Tested-by: Tom Tester <tom@example.net>"],
     ]);
-    assert.deepEqual(trailersOf("20240129093000.5151-1-ann@example.org"), [[], ["Reviewed-by: Rita Reviewer <rita@example.com>"], []]);
-    assert.deepEqual(trailersOf("20240108090000.4242-1-ann@example.org"), [[], [], []]);
+    assert.deepEqual(await trailersOf("20240129093000.5151-1-ann@example.org"), [[], ["Reviewed-by: Rita Reviewer <rita@example.com>"], []]);
+    assert.deepEqual(await trailersOf("20240108090000.4242-1-ann@example.org"), [[], [], []]);
     // Any version's root opens the same series, showing that version.
-    assert.equal(reader.series.getSeries(listId, "20240108090000.4242-1-ann@example.org")!.chosen, 0);
+    assert.equal((await reader.series.getSeries(listId, "20240108090000.4242-1-ann@example.org"))!.chosen, 0);
   });
 
-  test("reply-to-previous: v2 sent in reply to v1 is a new version of the same series", () => {
-    const detail = reader.series.getSeries(listId, "20240715100000.7002-1-bea@example.org")!;
+  test("reply-to-previous: v2 sent in reply to v1 is a new version of the same series", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240715100000.7002-1-bea@example.org"))!;
     assert.deepEqual(detail.versions.map((v) => [v.revision, v.rootMid]), [[1, "20240708100000.7001-1-bea@example.org"], [2, "20240715100000.7002-1-bea@example.org"]]);
     assert.equal(detail.versions[1]!.replyCount, 0, "the v2 patches are not replies to v1");
   });
 
-  test("no-cover: the first patch is the root", () => {
-    const detail = reader.series.getSeries(listId, "20240402081500.3131-1-cal@example.com")!;
+  test("no-cover: the first patch is the root", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240402081500.3131-1-cal@example.com"))!;
     assert.equal(detail.cover, null);
     assert.deepEqual(detail.patches.map((p) => p?.mid), ["20240402081500.3131-1-cal@example.com", "20240402081500.3131-2-cal@example.com", "20240402081500.3131-3-cal@example.com"]);
   });
 
-  test("out-of-order-missing: arrival order does not matter and patch 3 of 5 shows as missing", () => {
-    const detail = reader.series.getSeries(listId, "20240422110000.4444-1-dee@example.net")!;
+  test("out-of-order-missing: arrival order does not matter and patch 3 of 5 shows as missing", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240422110000.4444-1-dee@example.net"))!;
     assert.deepEqual(detail.patches.map((p) => p?.mid ?? null), [
       "20240422110000.4444-2-dee@example.net", "20240422110000.4444-3-dee@example.net", null,
       "20240422110000.4444-5-dee@example.net", "20240422110000.4444-6-dee@example.net",
@@ -136,38 +136,38 @@ describe("series from the named fixtures", () => {
     assert.equal(detail.versions[0]!.present, 4);
   });
 
-  test("quoted-trailers: quoted trailers are never collected", () => {
-    assert.deepEqual(trailersOf("20240514093000.5555-1-eli@example.org"), [[]]);
+  test("quoted-trailers: quoted trailers are never collected", async () => {
+    assert.deepEqual(await trailersOf("20240514093000.5555-1-eli@example.org"), [[]]);
   });
 
-  test("cover-trailers: trailers on the cover letter apply to every patch", () => {
+  test("cover-trailers: trailers on the cover letter apply to every patch", async () => {
     const both = ["Acked-by: Mona Maintainer <mona@example.org>", "Reviewed-by: Rita Reviewer <rita@example.com>"];
-    assert.deepEqual(trailersOf("20240603152000.6161-1-fay@example.org"), [both, both]);
+    assert.deepEqual(await trailersOf("20240603152000.6161-1-fay@example.org"), [both, both]);
   });
 
-  test("b4-change-id: versions with different titles are linked by change-id", () => {
-    const detail = reader.series.getSeries(listId, "20240301-fast-sum-v2-0-0f9e8d7c6b5a@example.org")!;
+  test("b4-change-id: versions with different titles are linked by change-id", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240301-fast-sum-v2-0-0f9e8d7c6b5a@example.org"))!;
     assert.deepEqual(detail.versions.map((v) => v.revision), [1, 2]);
   });
 
-  test("git-pull: a pull request is not a patch series", () => {
-    assert.equal(reader.series.getSeries(listId, "20240410060000.pull-integrity@mona.example.org"), null);
-    assert.equal(reader.series.getMessageSeries(listId, "20240410060000.pull-integrity@mona.example.org"), null);
+  test("git-pull: a pull request is not a patch series", async () => {
+    assert.equal((await reader.series.getSeries(listId, "20240410060000.pull-integrity@mona.example.org")), null);
+    assert.equal((await reader.series.getMessageSeries(listId, "20240410060000.pull-integrity@mona.example.org")), null);
   });
 
-  test("stable-review: 300 patches, one complete version", () => {
-    const detail = reader.series.getSeries(listId, "20240820120000.000000000@example.org")!;
+  test("stable-review: 300 patches, one complete version", async () => {
+    const detail = (await reader.series.getSeries(listId, "20240820120000.000000000@example.org"))!;
     assert.equal(detail.patches.length, 300);
     assert.ok(detail.patches.every((p, i) => p?.mid === `20240820120000.${String(i + 1).padStart(9, "0")}@example.org`));
   });
 
-  test("same-title-different-authors: two series", () => {
-    assert.equal(reader.series.getSeries(listId, "20240909081010.9090-1-hal@example.com")!.versions.length, 1);
-    assert.equal(reader.series.getSeries(listId, "20240912151515.9191-1-ida@example.net")!.versions.length, 1);
+  test("same-title-different-authors: two series", async () => {
+    assert.equal((await reader.series.getSeries(listId, "20240909081010.9090-1-hal@example.com"))!.versions.length, 1);
+    assert.equal((await reader.series.getSeries(listId, "20240912151515.9191-1-ida@example.net"))!.versions.length, 1);
   });
 
-  test("the index lists every series once, newest activity first, with review marks per patch", () => {
-    const page = reader.series.listSeries(listId, null);
+  test("the index lists every series once, newest activity first, with review marks per patch", async () => {
+    const page = (await reader.series.listSeries(listId, null));
     assert.equal(page.series.length, 10, "every fixture series once, the two same-title ones apart");
     assert.equal(page.olderCursor, null);
     const dates = page.series.map((s) => s.lastDate.getTime());
@@ -179,8 +179,8 @@ describe("series from the named fixtures", () => {
     assert.equal(missing.patches[2], null);
   });
 
-  test("a patch's message page knows its series and its counterparts in the other versions", () => {
-    const series = reader.series.getMessageSeries(listId, "20240129093000.5151-3-ann@example.org")!;
+  test("a patch's message page knows its series and its counterparts in the other versions", async () => {
+    const series = (await reader.series.getMessageSeries(listId, "20240129093000.5151-3-ann@example.org"))!;
     assert.deepEqual([series.revision, series.counter, series.total, series.rootMid], [2, 2, 3, "20240129093000.5151-1-ann@example.org"]);
     assert.deepEqual(series.versions.map((v) => [v.revision, v.counterpartMid, v.current]), [
       [1, "20240108090000.4242-3-ann@example.org", false],
@@ -189,16 +189,16 @@ describe("series from the named fixtures", () => {
     ]);
   });
 
-  test("the series mbox holds the version's patches in order with the collected trailers, no cover", () => {
-    const patches = reader.series.listMboxPatches(listId, "20240219100000.6060-1-ann@example.org")!;
+  test("the series mbox holds the version's patches in order with the collected trailers, no cover", async () => {
+    const patches = (await reader.series.listMboxPatches(listId, "20240219100000.6060-1-ann@example.org"))!;
     assert.deepEqual(patches.map((p) => p.mid), ["20240219100000.6060-2-ann@example.org", "20240219100000.6060-3-ann@example.org", "20240219100000.6060-4-ann@example.org"]);
     assert.deepEqual(patches[2]!.trailers.map((t) => t.name), ["Acked-by", "Tested-by"]);
   });
 });
 
 describe("comparing versions and finding series", () => {
-  test("v2 -> v3: patches paired by patch-id, only 2/3's commit message changed", () => {
-    const view = reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240129093000.5151-1-ann@example.org")!;
+  test("v2 -> v3: patches paired by patch-id, only 2/3's commit message changed", async () => {
+    const view = (await reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240129093000.5151-1-ann@example.org"))!;
     assert.deepEqual([view.versions[view.from]!.revision, view.versions[view.to]!.revision], [2, 3]);
     assert.deepEqual(view.pairs.map((p) => [p.old?.counter, p.new?.counter, p.how, p.diff?.identical]), [
       [1, 1, "patch-id", true],
@@ -214,15 +214,15 @@ describe("comparing versions and finding series", () => {
     assert.equal(view.capped, false);
   });
 
-  test("v1 -> v2: the patch whose code changed is paired by its title", () => {
-    const view = reader.series.getInterdiff(listId, "20240129093000.5151-1-ann@example.org", "20240108090000.4242-1-ann@example.org")!;
+  test("v1 -> v2: the patch whose code changed is paired by its title", async () => {
+    const view = (await reader.series.getInterdiff(listId, "20240129093000.5151-1-ann@example.org", "20240108090000.4242-1-ann@example.org"))!;
     assert.deepEqual(view.pairs.map((p) => p.how), ["patch-id", "title", "patch-id"]);
     assert.ok(view.pairs[1]!.diff!.lines.some((l) => l.kind === "add" && l.text.includes("toupper")));
   });
 
-  test("versions of different series, or one version with itself, are not compared", () => {
-    assert.equal(reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240402081500.3131-1-cal@example.com"), null);
-    assert.equal(reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240219100000.6060-1-ann@example.org"), null);
+  test("versions of different series, or one version with itself, are not compared", async () => {
+    assert.equal((await reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240402081500.3131-1-cal@example.com")), null);
+    assert.equal((await reader.series.getInterdiff(listId, "20240219100000.6060-1-ann@example.org", "20240219100000.6060-1-ann@example.org")), null);
   });
 
   test("a search restricted to series roots finds cover letters and first patches only", async () => {
@@ -234,15 +234,15 @@ describe("comparing versions and finding series", () => {
       ]);
       const everything = await searchMessages({ list: LIST.name, q: "s:greeting", db });
       assert.ok(everything.total > result.total, "without the filter, patches and replies match too");
-      const series = reader.series.listSeriesOfRoots(listId, result.hits.map((h) => h.mid));
+      const series = (await reader.series.listSeriesOfRoots(listId, result.hits.map((h) => h.mid)));
       assert.deepEqual(series.map((s) => s.rootMid), ["20240219100000.6060-1-ann@example.org"]);
     } finally {
       db.close();
     }
   });
 
-  test("the feed's versions are the newest first", () => {
-    const versions = reader.series.listNewestVersions(listId, 3);
+  test("the feed's versions are the newest first", async () => {
+    const versions = (await reader.series.listNewestVersions(listId, 3));
     assert.deepEqual(versions.map((v) => v.rootMid), [
       "20240912151515.9191-1-ida@example.net", "20240909081010.9090-1-hal@example.com", "20240820120000.000000000@example.org",
     ]);

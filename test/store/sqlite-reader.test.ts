@@ -10,7 +10,8 @@ import { parseCursor } from "../../lib/web/cursor";
 import { ensureSchema } from "../../lib/store/sqlite/ensure-schema";
 import { ingest } from "../../lib/ingest/ingest";
 import { formatMboxrd } from "../../lib/mail/mbox";
-import { SqliteReader, THREADS_PER_PAGE } from "../../lib/store/sqlite/reader";
+import { SqliteReader } from "../../lib/store/sqlite/reader";
+import { THREADS_PER_PAGE } from "../../lib/store/types";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "queries-test-"));
@@ -39,18 +40,18 @@ before(async () => {
 });
 
 after(async () => {
-  reader.close();
+  (await reader.close());
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("older pages cover every thread once, newest first, without splitting a second", async () => {
-  const list = (reader.getList("many"))!;
+  const list = ((await reader.getList("many")))!;
   const pages: string[][] = [];
-  let page = reader.listRecentThreads(list.id);
+  let page = (await reader.listRecentThreads(list.id));
   pages.push(page.threads.map((t) => t.rootMid));
   assert.equal(page.newerCursor, null);
   while (page.olderCursor) {
-    page = reader.listRecentThreads(list.id, { before: parseCursor(page.olderCursor) });
+    page = (await reader.listRecentThreads(list.id, { before: parseCursor(page.olderCursor) }));
     pages.push(page.threads.map((t) => t.rootMid));
   }
   const all = pages.flat();
@@ -62,7 +63,7 @@ test("older pages cover every thread once, newest first, without splitting a sec
   // Walk back from the last page with the newer links: the same pages.
   const back: string[][] = [page.threads.map((t) => t.rootMid)];
   while (page.newerCursor) {
-    page = reader.listRecentThreads(list.id, { after: parseCursor(page.newerCursor) });
+    page = (await reader.listRecentThreads(list.id, { after: parseCursor(page.newerCursor) }));
     back.unshift(page.threads.map((t) => t.rootMid));
   }
   // Keyset pages built from the other end may cut elsewhere, but together
@@ -72,7 +73,7 @@ test("older pages cover every thread once, newest first, without splitting a sec
 });
 
 test("listLists reports counts and the last activity", async () => {
-  const [many] = reader.listLists();
+  const [many] = (await reader.listLists());
   assert.equal(many?.name, "many");
   assert.equal(many?.messageCount, 450);
   assert.equal(many?.lastDate?.toISOString(), new Date(Date.UTC(2024, 0, 1) + 2_000_000_000 + 450 * 60_000).toISOString());
@@ -90,13 +91,13 @@ test("a merge-guarded message hangs under its direct parent only, so no other th
   await ingest({ dbFile, list: { name: "guard" }, sources: [file] });
   const fresh = new SqliteReader(dbFile);
   try {
-    const list = fresh.getList("guard")!;
-    assert.equal(fresh.listRecentThreads(list.id).threads.length, 5);
-    const merger = fresh.getMessageState(list.id, "merger@g")!;
-    const members = fresh.listThreadMembers(merger.threadId);
+    const list = (await fresh.getList("guard"))!;
+    assert.equal((await fresh.listRecentThreads(list.id)).threads.length, 5);
+    const merger = (await fresh.getMessageState(list.id, "merger@g"))!;
+    const members = (await fresh.listThreadMembers(merger.threadId));
     assert.deepEqual(members.map((m) => m.mid), ["root2@g", "merger@g"]);
     assert.deepEqual(members.find((m) => m.mid === "merger@g")!.references, ["root2@g"]);
   } finally {
-    fresh.close();
+    (await fresh.close());
   }
 });

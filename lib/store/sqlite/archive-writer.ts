@@ -1,6 +1,7 @@
-// The ingest side of the store: writes lists, messages, threads with plain
-// prepared statements on better-sqlite3. Prisma's createMany measured 3-4x
-// slower than this on bulk ingest; the web app still reads through Prisma.
+// The ingest side of the SQLite store: writes lists, messages, threads with
+// plain prepared statements on better-sqlite3 (Prisma's createMany measured
+// 3-4x slower on bulk ingest). Synchronous underneath, async on the outside
+// to fit the store contract (lib/store/types.ts).
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import type { ParsedMessage } from "../../mail/mime";
@@ -8,32 +9,7 @@ import { syntheticMid } from "../../mail/mid";
 import { SeriesWriter } from "./series-writer";
 import { directParent, tripsMergeGuard } from "../../threading/merge-guard";
 import { toSqlDate } from "./sql-date";
-
-export interface IncomingMessage {
-  raw: Buffer;
-  parsed: ParsedMessage | null;
-  /** Date of the mbox From_ line, used when the Date header is missing or bad. */
-  fallbackDate: Date | null;
-  /** Where the message came from, for error messages ("file.mbox, message 12 at byte 3456"). */
-  position: string;
-  error?: string;
-}
-
-export interface IngestCounts {
-  added: number;
-  duplicate: number;
-  variant: number;
-  repaired: number;
-  failed: number;
-}
-
-export interface ListInfo {
-  name: string;
-  address?: string;
-  description?: string;
-}
-
-export type FailureLog = (position: string, reason: string) => void;
+import type { ArchiveWriter, FailureLog, IncomingMessage, IngestCounts, ListInfo } from "../types";
 
 const EPOCH = new Date(0);
 // Stands for "the thread the message joins anyway" in the merge guard's count.
@@ -48,11 +24,7 @@ function isBusy(err: unknown): boolean {
   return err instanceof Error && "code" in err && (err.code === "SQLITE_BUSY" || err.code === "SQLITE_BUSY_SNAPSHOT");
 }
 
-export function emptyCounts(): IngestCounts {
-  return { added: 0, duplicate: 0, variant: 0, repaired: 0, failed: 0 };
-}
-
-export class ArchiveWriter {
+export class SqliteArchiveWriter implements ArchiveWriter {
   private readonly db: Database.Database;
   private readonly sql;
   /** Guarded messages (row ids) to look at again before the current message is done. */
@@ -75,7 +47,7 @@ export class ArchiveWriter {
     this.series = new SeriesWriter(this.db);
   }
 
-  ensureList(list: ListInfo): number {
+  async ensureList(list: ListInfo): Promise<number> {
     const row = this.sql.getList.get(list.name) as { id: number } | undefined;
     if (row) {
       if (list.address !== undefined || list.description !== undefined) {
@@ -87,7 +59,7 @@ export class ArchiveWriter {
   }
 
   /** Writes one batch in one transaction: a killed process leaves whole batches only. */
-  writeBatch(listId: number, batch: IncomingMessage[], counts: IngestCounts, logFailure: FailureLog): void {
+  async writeBatch(listId: number, batch: IncomingMessage[], counts: IngestCounts, logFailure: FailureLog): Promise<void> {
     const run = this.db.transaction(() => {
       this.pendingRechecks.length = 0; // left over only by a batch that threw
       // Most archives hold no guarded message: then no new Message-ID needs a look-up for one.
@@ -106,7 +78,7 @@ export class ArchiveWriter {
    * messages stored before series existed, then every thread a batch marked.
    * One transaction per chunk, so web readers and other writers get turns.
    */
-  refreshSeries(): void {
+  async refreshSeries(): Promise<void> {
     while (this.immediate(this.db.transaction(() => this.series.backfillChunk())));
     while (this.immediate(this.db.transaction(() => this.series.rebuildChunk())));
   }
@@ -132,7 +104,7 @@ export class ArchiveWriter {
     return this.series.elapsedMs;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
   }

@@ -1,57 +1,31 @@
-// The web server's reads, as prepared statements on one read-only
-// better-sqlite3 connection per worker process. Synchronous and about 20-50 µs
-// a lookup: the machine routes (raw, t.mbox.gz, Atom) and every cache check
-// cost one of these. Returns the app's own types (lib/types.ts). Every read is
-// an indexed lookup bounded by LIMIT, so cost does not grow with the archive.
+// The web server's reads on SQLite, as prepared statements on one read-only
+// better-sqlite3 connection per worker process. Synchronous underneath and
+// about 20-50 µs a lookup (the machine routes and every cache check cost one
+// of these); async on the outside to fit the store contract (lib/store/types.ts).
+// Every read is an indexed lookup bounded by LIMIT, so cost does not grow with
+// the archive.
 import Database from "better-sqlite3";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 import type {
-  AttachmentView, ListSummary, MessageView, MidSuggestion, RawMessage, ThreadInfo, ThreadMember, ThreadPage, ThreadSummary,
+  AttachmentView, ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
+import {
+  MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
+  type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type StoredAttachment, type ThreadCursor,
+} from "../types";
 import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
 import { SeriesReader } from "./series-reader";
 
-/**
- * Threads on one page of a list's index: about what lore's index shows (its
- * newest 200 messages, grouped by topic), so the page weighs about the same.
- */
-export const THREADS_PER_PAGE = 50;
-/** Thread pages and t.mbox.gz hold at most this many messages. */
-export const MAX_THREAD_MESSAGES = 2000;
-/** lore's /raw and message pages show at most this many messages sharing one Message-ID. */
-export const MAX_VARIANTS = 20;
 const LIST_ID_TTL_MS = 5000;
-
-export interface ListRow extends ListSummary {
-  id: number;
-}
-
-/** What a cached page depends on: the message's thread and how far it has grown. */
-export interface MessageState {
-  id: number;
-  threadId: number;
-  rawHash: string;
-  date: Date;
-  threadCount: number;
-  threadLastDate: Date | null;
-  variants: number;
-}
-
-export interface StoredAttachment {
-  filename: string | null;
-  contentType: string;
-  content: Buffer | null;
-  messageRowId: number;
-  rawHash: string;
-  date: Date;
-}
 
 type Row = Record<string, unknown>;
 
 const MESSAGE_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.fromAddr, m.toAddrs, m.ccAddrs, m.date, m.inReplyTo,
   m."references", m.bodyText, m.hasPatch, m.threadId, m.rawHash`;
 const THREAD_COLUMNS = `t.id, t.rootMid, t.subject, t.fromName, t.messageCount, t.firstDate, t.lastDate`;
+const STATE_COLUMNS = `m.id, m.threadId, m.rawHash, m.date, t.messageCount AS threadCount, t.lastDate AS threadLastDate, t.subject AS threadSubject, t.rootMid AS threadRootMid,
+  (SELECT count(*) FROM (SELECT 1 FROM "Message" v WHERE v.listId = m.listId AND v.messageId = m.messageId LIMIT ${MAX_VARIANTS})) AS variants`;
 
 function date(value: unknown): Date {
   return fromSqlDate(value as string | number | null) ?? new Date(0);
@@ -76,9 +50,13 @@ function toThread(r: Row): ThreadSummary {
   };
 }
 
-export class SqliteReader {
+/** A prepared statement that counts its runs into the reader's queryCount. */
+type Counted = Pick<Database.Statement, "get" | "all">;
+
+export class SqliteReader implements ArchiveReader {
   private readonly db: Database.Database;
   private readonly sql;
+  private runs = 0;
   /** Patch series: the index, a series page, a patch's place, the series mbox. */
   readonly series: SeriesReader;
 
@@ -88,74 +66,89 @@ export class SqliteReader {
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("cache_size = -32768");
     this.db.defaultSafeIntegers(false);
-    const db = this.db;
-    this.series = new SeriesReader(db);
+    const prepare = (sql: string) => this.prepare(sql);
+    this.series = new SeriesReader(this.db, prepare);
     this.sql = {
-      lists: db.prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" ORDER BY name`),
-      list: db.prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" WHERE name = ?`),
-      threadsNewest: db.prepare(
+      lists: prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" ORDER BY name`),
+      list: prepare(`SELECT id, name, address, description, messageCount, lastDate FROM "List" WHERE name = ?`),
+      threadsNewest: prepare(
         `SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.listId = ? AND t.lastDate IS NOT NULL
           ORDER BY t.lastDate DESC, t.id DESC LIMIT ?`,
       ),
-      threadsBefore: db.prepare(
+      threadsBefore: prepare(
         `SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.listId = ? AND t.lastDate < ? ORDER BY t.lastDate DESC, t.id DESC LIMIT ?`,
       ),
-      threadsAfter: db.prepare(
+      threadsAfter: prepare(
         `SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.listId = ? AND t.lastDate >= ? ORDER BY t.lastDate ASC, t.id ASC LIMIT ?`,
       ),
-      threadsInSecond: db.prepare(
+      threadsInSecond: prepare(
         `SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.listId = ? AND t.lastDate >= ? AND t.lastDate < ?
           ORDER BY t.lastDate DESC, t.id DESC LIMIT 10000`,
       ),
-      messageState: db.prepare(
-        `SELECT m.id, m.threadId, m.rawHash, m.date, t.messageCount AS threadCount, t.lastDate AS threadLastDate,
-                (SELECT count(*) FROM (SELECT 1 FROM "Message" v WHERE v.listId = m.listId AND v.messageId = m.messageId LIMIT ${MAX_VARIANTS})) AS variants
-           FROM "Message" m JOIN "Thread" t ON t.id = m.threadId
+      messageState: prepare(
+        `SELECT ${STATE_COLUMNS} FROM "Message" m JOIN "Thread" t ON t.id = m.threadId
           WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT 1`,
       ),
-      variantIds: db.prepare(`SELECT id FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ${MAX_VARIANTS}`),
-      attachment: db.prepare(
+      // The list, and the message when it is there: a LEFT JOIN tells
+      // "no such list" from "no such message" in the same read.
+      resolve: prepare(
+        `SELECT l.id AS listId, l.name, l.address, l.description, l.messageCount AS listCount, l.lastDate AS listLastDate, ${STATE_COLUMNS}
+           FROM "List" l LEFT JOIN "Message" m ON m.listId = l.id AND m.messageId = ?
+           LEFT JOIN "Thread" t ON t.id = m.threadId
+          WHERE l.name = ? ORDER BY m.id LIMIT 1`,
+      ),
+      variantIds: prepare(`SELECT id FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ${MAX_VARIANTS}`),
+      attachment: prepare(
         `SELECT a.filename, a.contentType, a.content, m.id AS messageRowId, m.rawHash, m.date
            FROM "Message" m JOIN "Attachment" a ON a.messageId = m.id
           WHERE m.listId = ? AND m.messageId = ? AND a.position = ? ORDER BY m.id LIMIT 1`,
       ),
-      rawById: db.prepare(`SELECT raw FROM "Message" WHERE id = ?`),
-      rawVariants: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
-      thread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
-      threadMembers: db.prepare(
+      rawById: prepare(`SELECT raw FROM "Message" WHERE id = ?`),
+      rawVariants: prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
+      thread: prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
+      threadMembers: prepare(
         `SELECT id, messageId, subject, fromName, date, "references", inReplyTo, mergeGuarded, octet_length(bodyText) AS textBytes
            FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
       ),
-      threadRaws: db.prepare(`SELECT raw, rawHash, date FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
+      threadRaws: prepare(`SELECT raw, rawHash, date FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
+      threadIds: prepare(`SELECT id FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
       // length(raw) comes from the record header and reads no mail.
-      threadIds: db.prepare(`SELECT id FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
-      threadBytes: db.prepare(`SELECT sum(length(raw)) AS bytes FROM "Message" WHERE threadId = ?`),
-      newest: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? ORDER BY m.date DESC, m.id DESC LIMIT ?`),
-      listsWithMid: db.prepare(
+      threadBytes: prepare(`SELECT sum(length(raw)) AS bytes FROM "Message" WHERE threadId = ?`),
+      newest: prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? ORDER BY m.date DESC, m.id DESC LIMIT ?`),
+      listsWithMid: prepare(
         `SELECT l.name FROM "Message" m JOIN "List" l ON l.id = m.listId WHERE m.messageId = ? GROUP BY l.id ORDER BY min(m.id) LIMIT 20`,
       ),
-      suggestIn: db.prepare(
+      suggestIn: prepare(
         `SELECT m.messageId, m.subject, l.name AS list FROM "Message" m JOIN "List" l ON l.id = m.listId
           WHERE m.listId = ? AND m.messageId >= ? AND m.messageId < ? ORDER BY m.messageId LIMIT 10`,
       ),
-      suggestAll: db.prepare(
+      suggestAll: prepare(
         `SELECT m.messageId, m.subject, l.name AS list FROM "Message" m JOIN "List" l ON l.id = m.listId
           WHERE m.messageId >= ? AND m.messageId < ? ORDER BY m.messageId LIMIT 10`,
       ),
     };
   }
 
+  private prepare(sql: string): Counted {
+    const statement = this.db.prepare(sql);
+    const count = () => this.runs++;
+    return {
+      get: (...params: unknown[]) => (count(), statement.get(...params)),
+      all: (...params: unknown[]) => (count(), statement.all(...params)),
+    } as Counted;
+  }
+
+  get queryCount(): number {
+    return this.runs;
+  }
+
   private readonly listIds = new Map<string, { id: number; at: number }>();
 
-  /**
-   * The list's id, remembered for a few seconds: lists only appear through
-   * ingest, and the machine routes need the id, not the counts.
-   */
-  getListId(name: string): number | null {
+  async getListId(name: string): Promise<number | null> {
     const now = Date.now();
     const known = this.listIds.get(name);
     if (known && now - known.at < LIST_ID_TTL_MS) return known.id;
-    const list = this.getList(name);
+    const list = await this.getList(name);
     if (!list) return null;
     if (this.listIds.size > 1000) this.listIds.clear();
     this.listIds.set(name, { id: list.id, at: now });
@@ -167,17 +160,26 @@ export class SqliteReader {
     return this.db;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
-  listLists(): ListSummary[] {
+  async listLists(): Promise<ListSummary[]> {
     return (this.sql.lists.all() as Row[]).map(toList).map(({ id: _id, ...summary }) => summary);
   }
 
-  getList(name: string): ListRow | null {
+  async getList(name: string): Promise<ListRow | null> {
     const row = this.sql.list.get(name) as Row | undefined;
     return row ? toList(row) : null;
+  }
+
+  async resolveMessage(listName: string, mid: string): Promise<ResolvedMessage | null> {
+    const r = this.sql.resolve.get(mid, listName) as Row | undefined;
+    if (!r) return null;
+    const list = toList({
+      id: r.listId, name: r.name, address: r.address, description: r.description, messageCount: r.listCount, lastDate: r.listLastDate,
+    });
+    return { list, message: r.id === null ? null : toState(r) };
   }
 
   /**
@@ -186,7 +188,7 @@ export class SqliteReader {
    * Cursors have lore's one-second resolution, so a page never ends in the
    * middle of a second: threads sharing the boundary second stay together.
    */
-  listRecentThreads(listId: number, cursor: { before?: Date | null; after?: Date | null } = {}): ThreadPage {
+  async listRecentThreads(listId: number, cursor: ThreadCursor = {}): Promise<ThreadPage> {
     const newerFirst = !cursor.after;
     const take = THREADS_PER_PAGE + 1;
     const rows = (
@@ -219,19 +221,15 @@ export class SqliteReader {
   }
 
   /** The first stored message with this Message-ID and its thread's growth, in one indexed read. */
-  getMessageState(listId: number, mid: string): MessageState | null {
+  async getMessageState(listId: number, mid: string): Promise<MessageState | null> {
     const r = this.sql.messageState.get(listId, mid) as Row | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as number, threadId: r.threadId as number, rawHash: r.rawHash as string, date: date(r.date),
-      threadCount: r.threadCount as number, threadLastDate: fromSqlDate(r.threadLastDate as string | null), variants: r.variants as number,
-    };
+    return r ? toState(r) : null;
   }
 
   /** Every stored message with this Message-ID in the list, first stored first (lore shows them all). */
-  listMessageVariants(list: ListRow, mid: string): MessageView[] {
+  async listMessageVariants(list: ListRow, mid: string): Promise<MessageView[]> {
     const ids = (this.sql.variantIds.all(list.id, mid) as Row[]).map((r) => r.id as number);
-    const byId = this.listMessagesById(list, ids);
+    const byId = await this.listMessagesById(list, ids);
     return ids.flatMap((id) => {
       const message = byId.get(id);
       return message ? [{ ...message, variantIds: ids.filter((other) => other !== id) }] : [];
@@ -239,7 +237,7 @@ export class SqliteReader {
   }
 
   /** Raw bytes of the messages with this Message-ID, first stored first (lore's /raw serves them all). */
-  listRawVariants(listId: number, mid: string, take = MAX_VARIANTS): RawMessage[] {
+  async listRawVariants(listId: number, mid: string, take = MAX_VARIANTS): Promise<RawMessage[]> {
     return (this.sql.rawVariants.all(listId, mid, take) as Row[]).map(toRaw);
   }
 
@@ -247,7 +245,7 @@ export class SqliteReader {
    * Attachment `position` (from 0) of the first message with this Message-ID:
    * its stored bytes, or null `content` for rows stored before bytes were kept.
    */
-  getAttachment(listId: number, mid: string, position: number): StoredAttachment | null {
+  async getAttachment(listId: number, mid: string, position: number): Promise<StoredAttachment | null> {
     const r = this.sql.attachment.get(listId, mid, position) as Row | undefined;
     if (!r) return null;
     return {
@@ -256,17 +254,17 @@ export class SqliteReader {
     };
   }
 
-  getRawById(id: number): Buffer | null {
+  async getRawById(id: number): Promise<Buffer | null> {
     return ((this.sql.rawById.get(id) as Row | undefined)?.raw as Buffer | undefined) ?? null;
   }
 
-  getThread(threadId: number): ThreadSummary | null {
+  async getThread(threadId: number): Promise<ThreadSummary | null> {
     const row = this.sql.thread.get(threadId) as Row | undefined;
     return row ? toThread(row) : null;
   }
 
   /** The thread's messages without bodies, oldest first: enough to draw the tree. */
-  listThreadMembers(threadId: number): ThreadMember[] {
+  async listThreadMembers(threadId: number): Promise<ThreadMember[]> {
     return (this.sql.threadMembers.all(threadId) as Row[]).map((r) => ({
       id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
       date: date(r.date), textBytes: r.textBytes as number,
@@ -276,56 +274,55 @@ export class SqliteReader {
     }));
   }
 
-  /** Full messages by id (a part of a thread page), with their attachments. */
-  listMessagesById(list: ListRow, ids: number[]): Map<number, MessageView> {
+  /**
+   * Full messages by id (a part of a thread page), with their attachments
+   * folded in as JSON: one statement per 500 ids, and a thread part never
+   * holds more (lib/threading/thread-parts.ts).
+   */
+  async listMessagesById(list: ListRow, ids: number[]): Promise<Map<number, MessageView>> {
     const out = new Map<number, MessageView>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
-      const marks = batch.map(() => "?").join(", ");
-      const byMessage = new Map<number, AttachmentView[]>();
-      const attachments = this.db
-        .prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment" WHERE messageId IN (${marks}) ORDER BY messageId, position`)
-        .all(...batch) as Row[];
-      for (const a of attachments) {
-        const id = a.messageId as number;
-        let group = byMessage.get(id);
-        if (!group) byMessage.set(id, (group = []));
-        group.push(toAttachment(a));
-      }
-      const rows = this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.id IN (${marks})`).all(...batch) as Row[];
-      for (const r of rows) out.set(r.id as number, toMessageView(r, list, byMessage.get(r.id as number) ?? []));
+      const rows = this.prepare(
+        `SELECT ${MESSAGE_COLUMNS},
+                (SELECT json_group_array(json_array(a.position, a.filename, a.contentType, a.size))
+                   FROM (SELECT position, filename, contentType, size FROM "Attachment" WHERE messageId = m.id ORDER BY position) a
+                ) AS attachments
+           FROM "Message" m WHERE m.id IN (${batch.map(() => "?").join(", ")})`,
+      ).all(...batch) as Row[];
+      for (const r of rows) out.set(r.id as number, toMessageView(r, list, parseAttachments(r.attachments as string | null)));
     }
     return out;
   }
 
   /** Raw bytes of every message of a thread, oldest first, for t.mbox.gz. */
-  listThreadRaws(threadId: number): RawMessage[] {
+  async listThreadRaws(threadId: number): Promise<RawMessage[]> {
     return (this.sql.threadRaws.all(threadId) as Row[]).map(toRaw);
   }
 
-  listThreadMessageIds(threadId: number): number[] {
+  async listThreadMessageIds(threadId: number): Promise<number[]> {
     return (this.sql.threadIds.all(threadId) as Row[]).map((r) => r.id as number);
   }
 
   /** Raw bytes of these messages, in the order given (a missing id is skipped). */
-  listRawsById(ids: number[]): Buffer[] {
+  async listRawsById(ids: number[]): Promise<Buffer[]> {
     if (ids.length === 0) return [];
-    const rows = this.db.prepare(`SELECT id, raw FROM "Message" WHERE id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[];
+    const rows = this.prepare(`SELECT id, raw FROM "Message" WHERE id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[];
     const byId = new Map(rows.map((r) => [r.id as number, r.raw as Buffer]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  getThreadRawBytes(threadId: number): number {
+  async getThreadRawBytes(threadId: number): Promise<number> {
     return Number((this.sql.threadBytes.get(threadId) as Row | undefined)?.bytes ?? 0);
   }
 
   /** Newest messages of a list, for new.atom. */
-  listNewestMessages(list: ListRow, take: number): MessageView[] {
+  async listNewestMessages(list: ListRow, take: number): Promise<MessageView[]> {
     return (this.sql.newest.all(list.id, take) as Row[]).map((r) => toMessageView(r, list, []));
   }
 
   /** Lists holding this Message-ID, oldest first: /r/<mid>, /all/<mid>/, bare /<mid>. */
-  findListsWithMid(mid: string): string[] {
+  async findListsWithMid(mid: string): Promise<string[]> {
     return (this.sql.listsWithMid.all(mid) as Row[]).map((r) => r.name as string);
   }
 
@@ -334,7 +331,7 @@ export class SqliteReader {
    * ids starting with it, then with its local part, then with its first chars.
    * Range scans on the messageId index, never a LIKE over the table.
    */
-  suggestMids(listId: number | null, mid: string): MidSuggestion[] {
+  async suggestMids(listId: number | null, mid: string): Promise<MidSuggestion[]> {
     const prefixes = [mid, mid.split("@")[0] ?? "", mid.slice(0, 12)].filter((p, i, all) => p.length >= 4 && all.indexOf(p) === i);
     for (const prefix of prefixes) {
       const end = `${prefix}\u{10ffff}`;
@@ -345,8 +342,20 @@ export class SqliteReader {
   }
 }
 
-function toAttachment(a: Row): AttachmentView {
-  return { position: a.position as number, filename: (a.filename as string | null) ?? null, contentType: a.contentType as string, size: a.size as number };
+function toState(r: Row): MessageState {
+  return {
+    id: r.id as number, threadId: r.threadId as number, rawHash: r.rawHash as string, date: date(r.date),
+    threadCount: r.threadCount as number, threadLastDate: fromSqlDate(r.threadLastDate as string | null),
+    threadSubject: (r.threadSubject as string | null) ?? "", threadRootMid: (r.threadRootMid as string | null) ?? "",
+    variants: r.variants as number,
+  };
+}
+
+function parseAttachments(json: string | null): AttachmentView[] {
+  if (!json) return [];
+  return (JSON.parse(json) as [number, string | null, string, number][]).map(([position, filename, contentType, size]) => ({
+    position, filename, contentType, size,
+  }));
 }
 
 function toRaw(r: Row): RawMessage {

@@ -22,10 +22,10 @@ import { compileQuery } from "./query-compile";
 import { checkCost, positiveTerms } from "../../search/cost";
 import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
 import { parseQuery, QueryError, type Field } from "../../search/query-parse";
-import { makeSnippet, markTerms, type SnippetSegment } from "../../mail/snippet";
+import { makeSnippet, markTerms } from "../../mail/snippet";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 
-export type { SnippetSegment } from "../../mail/snippet";
+import type { MboxOptions, MboxPlan, SearchHit, SearchIndex, SearchOptions, SearchResult } from "../types";
 
 let defaultConnection: Database.Database | null = null;
 
@@ -39,52 +39,6 @@ function connectionOf(db: Database.Database | undefined): Database.Database {
 // Prepared per call: the SQL differs with every query; preparing costs microseconds.
 async function rawQuery<T = unknown[]>(db: Database.Database, sql: string, ...params: SqlParam[]): Promise<T> {
   return db.prepare(sql).all(...params) as T;
-}
-
-export interface SearchHit {
-  /** Row id: unique even when a Message-ID has variants. */
-  id: number;
-  list: string;
-  mid: string;
-  subject: string;
-  /** The subject with query terms marked. */
-  subjectMarked: SnippetSegment[];
-  fromName: string;
-  fromAddr: string;
-  date: Date;
-  threadId: number;
-  threadSubject: string;
-  /** Excerpt of the body around the first match, terms marked. */
-  snippet: SnippetSegment[];
-}
-
-export interface SearchResult {
-  hits: SearchHit[];
-  /** Number of hits, exact up to SEARCH_LIMITS.countCap. */
-  total: number;
-  /** More hits than SEARCH_LIMITS.countCap exist (show "10,000+"). */
-  totalCapped: boolean;
-  offset: number;
-  limit: number;
-  /** The order used: relevance falls back to date when the query has no words. */
-  order: SearchOrder;
-  /** A readable message for a malformed or too costly query (HTTP 400 for machines). */
-  error?: string;
-}
-
-export interface SearchOptions {
-  /** List name, or null for every list (/all/). */
-  list: string | null;
-  q: string;
-  offset?: number;
-  limit?: number;
-  order?: SearchOrder;
-  /** The clock for relative dates (d:2.weeks.ago..). */
-  now?: Date;
-  /** The read connection (default: one on DATABASE_URL). */
-  db?: Database.Database;
-  /** Only the cover letters (or first patches) of patch-series versions: the series index's search. */
-  seriesRoots?: boolean;
 }
 
 type SqlParam = string | number;
@@ -195,7 +149,10 @@ function rankedPage(
   return rows.map((r) => Number(r.id));
 }
 
-export async function searchMessages(options: SearchOptions): Promise<SearchResult> {
+/** Search options as the SQLite side takes them: `db` is the read connection (default: one on DATABASE_URL). */
+type WithDb<T> = T & { db?: Database.Database };
+
+export async function searchMessages(options: WithDb<SearchOptions>): Promise<SearchResult> {
   const db = connectionOf(options.db);
   const limit = clampInt(options.limit, 1, SEARCH_LIMITS.maxPageSize, SEARCH_LIMITS.pageSize);
   const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
@@ -301,35 +258,9 @@ function toDate(value: Date | string | number): Date {
   return fromSqlDate(value) ?? new Date(0);
 }
 
-/** Hits of one page grouped by thread, in the order each thread first appears (x=t). */
-export function groupByThread(hits: SearchHit[]): { threadId: number; list: string; subject: string; hits: SearchHit[] }[] {
-  const groups = new Map<number, { threadId: number; list: string; subject: string; hits: SearchHit[] }>();
-  for (const hit of hits) {
-    let group = groups.get(hit.threadId);
-    if (group === undefined) {
-      group = { threadId: hit.threadId, list: hit.list, subject: hit.threadSubject || hit.subject, hits: [] };
-      groups.set(hit.threadId, group);
-    }
-    group.hits.push(hit);
-  }
-  return [...groups.values()];
-}
-
 // ---------------------------------------------------------------- x=m
 
-export type MboxRefusal = { ok: false; status: 400 | 404 | 413; message: string };
-/** The search half of a download: which messages, oldest first (the costly part, run in a search process). */
-export type MboxPlan = MboxRefusal | { ok: true; ids: number[]; bytes: number };
-
-export interface MboxOptions {
-  list: string | null;
-  q: string;
-  threads: boolean;
-  now?: Date;
-  db?: Database.Database;
-}
-
-export async function searchMboxPlan(options: MboxOptions): Promise<MboxPlan> {
+export async function searchMboxPlan(options: WithDb<MboxOptions>): Promise<MboxPlan> {
   const db = connectionOf(options.db);
   let plan: SearchPlan;
   try {
@@ -406,4 +337,29 @@ export function mboxStream(db: Database.Database, ids: number[]): ReadableStream
   // the client sees a truncated download, never a silently short mbox.
   pipeline(Readable.from(messages()), gzip, () => {});
   return Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** The search contract (lib/store/types.ts) on one read-only connection: what a search process holds. */
+export class SqliteSearchIndex implements SearchIndex {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
+  }
+
+  search(options: SearchOptions): Promise<SearchResult> {
+    return searchMessages({ ...options, db: this.db });
+  }
+
+  planMbox(options: MboxOptions): Promise<MboxPlan> {
+    return searchMboxPlan({ ...options, db: this.db });
+  }
+
+  streamMbox(ids: number[]): ReadableStream<Uint8Array> {
+    return mboxStream(this.db, ids);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
 }

@@ -19,8 +19,7 @@ import type {
   SeriesVersionView,
 } from "../../types";
 import { ThreadMailLoader } from "./thread-mails";
-
-export const SERIES_PAGE_SIZE = 50;
+import { SERIES_PAGE_SIZE, type SeriesReads } from "../types";
 
 type Row = Record<string, unknown>;
 
@@ -37,49 +36,52 @@ function toVersion(r: Row): SeriesVersionView {
   };
 }
 
-export class SeriesReader {
+type Prepare = (sql: string) => Pick<Database.Statement, "get" | "all">;
+
+export class SeriesReader implements SeriesReads {
   private readonly sql;
   private readonly threadMails: ThreadMailLoader;
 
-  constructor(db: Database.Database) {
-    this.threadMails = new ThreadMailLoader(db);
+  /** `prepare` is the reader's, so these statements count towards its queryCount. */
+  constructor(db: Database.Database, prepare: Prepare = (sql) => db.prepare(sql)) {
+    this.threadMails = new ThreadMailLoader(db, prepare);
     this.sql = {
-      newest: db.prepare(
+      newest: prepare(
         `SELECT s.id AS sid, s.lastDate AS activity, s.versionCount, ${VERSION_COLUMNS}
            FROM "Series" s JOIN "SeriesVersion" v ON v.id = s.latestVersionId JOIN "Message" r ON r.id = v.rootMessageId
           WHERE s.listId = ? AND s.lastDate < ? ORDER BY s.lastDate DESC, s.id DESC LIMIT ?`,
       ),
-      listState: db.prepare(`SELECT max(id) AS last, count(*) AS n FROM "Series" WHERE listId = ?`),
-      newestVersions: db.prepare(
+      listState: prepare(`SELECT max(id) AS last, count(*) AS n FROM "Series" WHERE listId = ?`),
+      newestVersions: prepare(
         `SELECT ${VERSION_COLUMNS}, r.fromAddr AS fromAddr, s.versionCount FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId
            JOIN "Series" s ON s.id = v.seriesId WHERE v.listId = ? ORDER BY v.date DESC, v.id DESC LIMIT ?`,
       ),
-      seriesOfRoot: db.prepare(
+      seriesOfRoot: prepare(
         `SELECT s.id AS sid, s.lastDate AS activity, s.versionCount, ${VERSION_COLUMNS}
            FROM "SeriesVersion" hit JOIN "Series" s ON s.id = hit.seriesId JOIN "SeriesVersion" v ON v.id = s.latestVersionId
            JOIN "Message" r ON r.id = v.rootMessageId
           WHERE hit.listId = ? AND hit.rootMid = ? LIMIT 1`,
       ),
-      marks: db.prepare(`SELECT counter, reviewed, acked, tested FROM "SeriesPatch" WHERE versionId = ? ORDER BY counter`),
-      versionByMid: db.prepare(`SELECT id, seriesId FROM "SeriesVersion" WHERE listId = ? AND rootMid = ? ORDER BY id LIMIT 1`),
-      version: db.prepare(`SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.id = ?`),
-      versions: db.prepare(
+      marks: prepare(`SELECT counter, reviewed, acked, tested FROM "SeriesPatch" WHERE versionId = ? ORDER BY counter`),
+      versionByMid: prepare(`SELECT id, seriesId FROM "SeriesVersion" WHERE listId = ? AND rootMid = ? ORDER BY id LIMIT 1`),
+      version: prepare(`SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.id = ?`),
+      versions: prepare(
         `SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.seriesId = ? ORDER BY v.position`,
       ),
-      patches: db.prepare(
+      patches: prepare(
         `SELECT p.counter, m.messageId AS mid, m.subject, m.date, m.threadId, m.fromAddr, m.bodyText,
                 CASE WHEN m.fromName <> '' THEN m.fromName ELSE m.fromAddr END AS fromName, m.fromName AS rawFromName
            FROM "SeriesPatch" p JOIN "Message" m ON m.id = p.messageId WHERE p.versionId = ? ORDER BY p.counter`,
       ),
-      message: db.prepare(`SELECT messageId AS mid, subject, date, threadId FROM "Message" WHERE id = ?`),
+      message: prepare(`SELECT messageId AS mid, subject, date, threadId FROM "Message" WHERE id = ?`),
       // Any stored variant of the Message-ID: a version holds one of them.
-      ofMessage: db.prepare(
+      ofMessage: prepare(
         `SELECT v.id, v.seriesId, v.title, v.revision, v.total, v.rootMid, p.counter, s.versionCount, s.lastDate
            FROM "Message" m JOIN "PatchMail" p ON p.messageId = m.id JOIN "SeriesVersion" v ON v.id = p.versionId
            JOIN "Series" s ON s.id = v.seriesId
           WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT 1`,
       ),
-      counterparts: db.prepare(
+      counterparts: prepare(
         `SELECT v.id, v.revision, v.rootMid, (SELECT m.messageId FROM "SeriesPatch" sp JOIN "Message" m ON m.id = sp.messageId
                   WHERE sp.versionId = v.id AND sp.counter = ?) AS counterpartMid,
                 (SELECT m.messageId FROM "Message" m WHERE m.id = v.coverMessageId) AS coverMid
@@ -89,7 +91,7 @@ export class SeriesReader {
   }
 
   /** Newest activity first; `before` is the ?t= cursor (exclusive). */
-  listSeries(listId: number, before: Date | null): SeriesIndexPage {
+  async listSeries(listId: number, before: Date | null): Promise<SeriesIndexPage> {
     const rows = this.sql.newest.all(listId, toSqlDate(before ?? new Date(8.64e15)), SERIES_PAGE_SIZE + 1) as Row[];
     const more = rows.length > SERIES_PAGE_SIZE;
     const shown = rows.slice(0, SERIES_PAGE_SIZE);
@@ -98,7 +100,7 @@ export class SeriesReader {
   }
 
   /** The series of these version roots (search hits), each once, in the order of its first hit. */
-  listSeriesOfRoots(listId: number, rootMids: readonly string[]): SeriesSummary[] {
+  async listSeriesOfRoots(listId: number, rootMids: readonly string[]): Promise<SeriesSummary[]> {
     const seen = new Set<number>();
     const out: SeriesSummary[] = [];
     for (const mid of rootMids) {
@@ -125,12 +127,12 @@ export class SeriesReader {
   }
 
   /** The newest versions of the list's series (a new series is its first version), for the series feed. */
-  listNewestVersions(listId: number, take: number): (SeriesVersionView & { fromAddr: string; versionCount: number })[] {
+  async listNewestVersions(listId: number, take: number): Promise<(SeriesVersionView & { fromAddr: string; versionCount: number })[]> {
     return (this.sql.newestVersions.all(listId, take) as Row[]).map((r) => ({ ...toVersion(r), fromAddr: r.fromAddr as string, versionCount: r.versionCount as number }));
   }
 
   /** The series holding the version whose root is `rootMid`, with that version's patches and trailers. */
-  getSeries(listId: number, rootMid: string): SeriesDetail | null {
+  async getSeries(listId: number, rootMid: string): Promise<SeriesDetail | null> {
     const found = this.findVersion(listId, rootMid);
     if (found === undefined) return null;
     const versionRows = this.sql.versions.all(found.seriesId) as Row[];
@@ -153,7 +155,7 @@ export class SeriesReader {
   }
 
   /** What changed from the version rooted at `fromRoot` to the one at `toRoot` (one series), patch by patch. */
-  getInterdiff(listId: number, toRoot: string, fromRoot: string): SeriesInterdiffView | null {
+  async getInterdiff(listId: number, toRoot: string, fromRoot: string): Promise<SeriesInterdiffView | null> {
     const to = this.findVersion(listId, toRoot);
     const from = this.findVersion(listId, fromRoot);
     if (to === undefined || from === undefined || to.seriesId !== from.seriesId || to.id === from.id) return null;
@@ -173,7 +175,7 @@ export class SeriesReader {
   }
 
   /** A patch's (or cover letter's) place in its series, for its message page. */
-  getMessageSeries(listId: number, mid: string): MessageSeriesInfo | null {
+  async getMessageSeries(listId: number, mid: string): Promise<MessageSeriesInfo | null> {
     const row = this.sql.ofMessage.get(listId, mid) as Row | undefined;
     if (row === undefined) return null;
     const counter = (row.counter as number | null) ?? 1;
@@ -190,19 +192,19 @@ export class SeriesReader {
    * Changes whenever a rebuild touched the list's series: a rebuild deletes
    * the series it redoes and inserts new rows, whose ids only grow.
    */
-  getListSeriesState(listId: number): string {
+  async getListSeriesState(listId: number): Promise<string> {
     const row = this.sql.listState.get(listId) as { last: number | null; n: number };
     return `${row.n}:${row.last ?? 0}`;
   }
 
   /** What a message page's cache key must change with: its series' shape and activity. */
-  getMessageSeriesState(listId: number, mid: string): string {
+  async getMessageSeriesState(listId: number, mid: string): Promise<string> {
     const row = this.sql.ofMessage.get(listId, mid) as Row | undefined;
     return row === undefined ? "" : `${row.seriesId}:${row.versionCount}:${row.lastDate}`;
   }
 
   /** The patches of one version with every collected trailer, for the series mbox. */
-  listMboxPatches(listId: number, rootMid: string): AmPatch[] | null {
+  async listMboxPatches(listId: number, rootMid: string): Promise<AmPatch[] | null> {
     const found = this.findVersion(listId, rootMid);
     if (found === undefined) return null;
     const row = this.sql.version.get(found.id) as Row;

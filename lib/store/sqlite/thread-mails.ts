@@ -17,15 +17,15 @@ interface MemberRow {
 }
 
 export class ThreadMailLoader {
-  private readonly members: Database.Statement;
-  private readonly trailers: Database.Statement;
+  private readonly members: Pick<Database.Statement, "all">;
+  private readonly trailers: Pick<Database.Statement, "all">;
 
-  constructor(db: Database.Database) {
-    this.members = db.prepare(
+  constructor(db: Database.Database, prepare: (sql: string) => Pick<Database.Statement, "all"> = (sql) => db.prepare(sql)) {
+    this.members = prepare(
       `SELECT m.id, m.messageId AS mid, m.inReplyTo, m."references", m.date, (p.messageId IS NOT NULL) AS isPatchMail
          FROM "Message" m LEFT JOIN "PatchMail" p ON p.messageId = m.id WHERE m.threadId = ?`,
     );
-    this.trailers = db.prepare(
+    this.trailers = prepare(
       `SELECT r.messageId, r.name, r.value FROM "Message" m JOIN "ReplyTrailer" r ON r.messageId = m.id
         WHERE m.threadId = ? ORDER BY r.messageId, r.position`,
     );

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { DEFAULT_DATABASE_URL, DatabaseUrlError, databaseFile, databaseUrl } from "@/lib/store/db-path";
+import { DEFAULT_DATABASE_URL, DatabaseUrlError, databaseFile, databaseUrl, parseDatabaseUrl } from "@/lib/store/db-path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -72,6 +72,31 @@ test("a URL of another backend is refused with a clear error, without echoing it
   // A drive letter is a path, not a scheme; "file:" in any case is the file scheme.
   assert.equal(databaseFile("C:archive.db"), path.join(dir, "C:archive.db"));
   assert.equal(databaseFile("FILE:./a.db"), path.join(dir, "a.db"));
+});
+
+test("parseDatabaseUrl names the backend: SQLite with an absolute file, PostgreSQL with the URL as given", () => {
+  assert.deepEqual(parseDatabaseUrl(), { backend: "sqlite", file: path.join(dir, "data", "archive.db") });
+  assert.deepEqual(parseDatabaseUrl("file:./a.db"), { backend: "sqlite", file: path.join(dir, "a.db") });
+  assert.deepEqual(parseDatabaseUrl("/srv/a.db"), { backend: "sqlite", file: "/srv/a.db" });
+  assert.deepEqual(parseDatabaseUrl(""), { backend: "sqlite", file: path.join(dir, "data", "archive.db") });
+  for (const url of [
+    "postgresql://archive:s3cret@db.example.org:5432/lore",
+    "postgres://archive@localhost/lore?sslmode=require",
+    "POSTGRESQL://archive@localhost/lore",
+    "postgresql:///lore",
+  ]) {
+    assert.deepEqual(parseDatabaseUrl(url), { backend: "postgres", url });
+  }
+  process.env.DATABASE_URL = "postgres://u:p@h/d";
+  assert.deepEqual(parseDatabaseUrl(), { backend: "postgres", url: "postgres://u:p@h/d" });
+});
+
+test("parseDatabaseUrl refuses other schemes and malformed PostgreSQL URLs, without echoing them", () => {
+  for (const url of ["mysql://root:s3cret@localhost/lore", "sqlite://s3cret", "postgresql+asyncpg://u:s3cret@h/d", "postgresql://u:s3cret@[bad/d"]) {
+    assert.throws(() => parseDatabaseUrl(url), (error: unknown) => error instanceof DatabaseUrlError && !error.message.includes("s3cret"), url);
+  }
+  assert.throws(() => parseDatabaseUrl("mysql://root@localhost/lore"), /"mysql:".*postgresql:\/\//);
+  assert.throws(() => parseDatabaseUrl("postgresql://u:s3cret@[bad/d"), /not a valid URL/);
 });
 
 test("the ingest CLI and the server stop at start on a PostgreSQL URL, and create nothing", () => {

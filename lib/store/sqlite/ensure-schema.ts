@@ -27,7 +27,7 @@ export function pendingMigrations(dbFile: string, migrationsDir: string): string
 
 export function ensureSchema(dbFile: string, projectRoot: string): void {
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  if (pendingMigrations(dbFile, path.join(projectRoot, "prisma", "migrations")).length === 0) return;
+  if (pendingMigrations(dbFile, path.join(projectRoot, "prisma", "sqlite", "migrations")).length === 0) return;
   if (fs.existsSync(dbFile)) {
     migrateDeploy(dbFile, projectRoot);
     return;

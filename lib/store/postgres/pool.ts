@@ -1,0 +1,38 @@
+// Connections to a PostgreSQL store. Every module under lib/store/postgres/
+// gets its pool here, so all of them read values the same way.
+import pg from "pg";
+
+// count(*), sum() and bigint come back as strings by default (they may pass
+// 2^53); archive counts and byte sums stay far below, and the app's types
+// are numbers, as SQLite gives them.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+} as unknown as pg.CustomTypesConfig;
+
+export interface PoolOptions {
+  /** Connections this process may hold: a web worker needs few, ingest one. */
+  max?: number;
+  /** Shown in pg_stat_activity, so an operator sees which process holds what. */
+  applicationName?: string;
+}
+
+export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 4,
+    application_name: options.applicationName ?? "mail-archive",
+    types,
+    // A process that only waits on a closed pool must be able to exit.
+    allowExitOnIdle: true,
+  });
+  // An idle client losing its server (restart, failover) must not crash the
+  // process: the pool drops it and the next query connects again.
+  pool.on("error", () => {});
+  return pool;
+}

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { databaseFile } from "../lib/store/db-path";
-import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { openReader, prepareStore } from "../lib/store/open";
 import { readOriginConfig } from "../lib/web/origin";
 import { cacheMegabytes } from "../lib/web/page-cache";
 import { createArchiveServer } from "../lib/web/server";
@@ -31,7 +31,7 @@ if (cluster.isPrimary) {
     console.error(`archive: ${(error as Error).message}`);
     process.exit(2);
   }
-  ensureSchema(dbFile, ROOT);
+  await prepareStore({ backend: "sqlite", file: dbFile }, ROOT);
   console.log(
     `archive: serving ${dbFile} on http://${host ?? "0.0.0.0"}:${port}/ with ${workers} worker${workers === 1 ? "" : "s"}` +
       `${origin.archiveUrl ? `, public URL ${origin.archiveUrl}` : ""}${origin.trustProxy ? ", trusting X-Forwarded-*" : ""}`,
@@ -54,8 +54,10 @@ if (cluster.isPrimary) {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 } else {
+  const database = { backend: "sqlite" as const, file: databaseFile() };
   const { server } = createArchiveServer({
-    dbFile: databaseFile(),
+    store: await openReader(database),
+    database,
     cacheBytes: cacheMegabytes() * 1024 * 1024,
     origin: readOriginConfig(),
     stylesheet: loadStylesheet(ROOT),

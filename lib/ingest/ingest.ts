@@ -1,7 +1,8 @@
 // The ingest pipeline behind `npm run ingest`: sources -> split -> parse (in
 // worker processes) -> batched transactions in the store. Never aborts on one
 // bad message: outcomes are counted, failures reported with their position.
-import { SqliteArchiveWriter } from "../store/sqlite/archive-writer";
+import type { DatabaseTarget } from "../store/db-path";
+import { openWriter } from "../store/open";
 import { emptyCounts, type FailureLog, type IncomingMessage, type IngestCounts, type ListInfo } from "../store/types";
 import { readSource, sourceSize, type SourceOptions } from "./mail-sources";
 import type { MboxVariant } from "../mail/mbox";
@@ -15,7 +16,9 @@ export interface IngestProgress {
 }
 
 export interface IngestOptions {
-  dbFile: string;
+  /** The store to write: a SQLite file, or any backend (lib/store/db-path.ts). */
+  dbFile?: string;
+  database?: DatabaseTarget;
   list: ListInfo;
   sources: string[];
   variant?: MboxVariant;
@@ -51,7 +54,9 @@ export async function ingest(options: IngestOptions): Promise<IngestCounts> {
   // Stat the sources before opening the store: a missing one throws here,
   // and must not leave a connection behind (the finally below closes it).
   const sizes = options.sources.map(sourceSize);
-  const writer = new SqliteArchiveWriter(options.dbFile, options.onWait);
+  const target = options.database ?? (options.dbFile !== undefined ? { backend: "sqlite" as const, file: options.dbFile } : null);
+  if (target === null) throw new Error("ingest: no store given (dbFile or database)");
+  const writer = await openWriter(target, options.onWait);
   const counts = emptyCounts();
   const started = Date.now();
   const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);

@@ -11,6 +11,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isCostlySearch } from "../search/cost";
+import type { DatabaseTarget } from "../store/db-path";
+import { targetUrl } from "../store/open";
 import type { MboxOptions, MboxPlan, SearchOptions, SearchResult } from "../store/types";
 
 type PageOptions = Omit<SearchOptions, "db" | "now">;
@@ -60,7 +62,8 @@ export interface RunOptions {
 }
 
 export interface SearchPoolOptions {
-  dbFile: string;
+  /** The store the search processes open (each its own connection). */
+  database: DatabaseTarget;
   /** Milliseconds from the request to its answer, waiting included. */
   budgetMs: number;
   /** Searches waiting per lane beyond which new ones are turned away at once. */
@@ -146,7 +149,7 @@ class LaneRunner {
   private ensureChild(): ChildProcess {
     if (this.child !== null) return this.child;
     const module = new URL(import.meta.url.endsWith(".ts") ? "./search-process.ts" : "./search-process.js", import.meta.url);
-    const child = forkAtPriority(module, this.nice, { ...process.env, SEARCH_DB_FILE: this.options.dbFile, SEARCH_NICE: String(this.nice) });
+    const child = forkAtPriority(module, this.nice, { ...process.env, SEARCH_DATABASE_URL: targetUrl(this.options.database), SEARCH_NICE: String(this.nice) });
     child.on("message", (reply: SearchReply) => {
       const pending = this.running;
       if (child !== this.child || pending === null || pending.id !== reply.id) return;

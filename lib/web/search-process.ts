@@ -5,15 +5,16 @@
 // it with SIGKILL when a search overruns its budget: better-sqlite3 cannot
 // interrupt a running statement, a process can always be stopped.
 import os from "node:os";
-import { SqliteSearchIndex } from "../store/sqlite/search";
+import { parseDatabaseUrl } from "../store/db-path";
+import { openSearchIndex } from "../store/open";
 import type { SearchJob, SearchReply } from "./search-pool";
 
-const dbFile = process.env.SEARCH_DB_FILE;
-if (!dbFile || !process.send) {
-  console.error("search-process: run by lib/web/search-pool.ts (SEARCH_DB_FILE and an IPC channel needed)");
+const databaseUrl = process.env.SEARCH_DATABASE_URL;
+if (!databaseUrl || !process.send) {
+  console.error("search-process: run by lib/web/search-pool.ts (SEARCH_DATABASE_URL and an IPC channel needed)");
   process.exit(2);
 }
-const index = new SqliteSearchIndex(dbFile);
+const opened = openSearchIndex(parseDatabaseUrl(databaseUrl));
 try {
   os.setPriority(Number(process.env.SEARCH_NICE) || 0);
 } catch {
@@ -24,7 +25,7 @@ try {
 let ackWaiter: (() => void) | null = null;
 
 async function download(id: number, ids: number[]): Promise<null> {
-  const reader = index.streamMbox(ids).getReader();
+  const reader = (await opened).streamMbox(ids).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return null;
@@ -36,6 +37,7 @@ async function download(id: number, ids: number[]): Promise<null> {
 
 async function run(id: number, job: SearchJob): Promise<unknown> {
   const now = new Date(job.now);
+  const index = await opened;
   if (job.kind === "page") return index.search({ ...job.options, now });
   if (job.kind === "download") return download(id, job.ids);
   return index.planMbox({ ...job.options, now });

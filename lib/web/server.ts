@@ -4,7 +4,8 @@
 // in-memory cache. One of these runs in each worker process (scripts/serve.ts).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { SEARCH_LIMITS } from "../search/limits";
-import { SqliteReader } from "../store/sqlite/reader";
+import type { DatabaseTarget } from "../store/db-path";
+import type { ArchiveReader } from "../store/types";
 import type { RequestContext } from "./context";
 import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesInterdiffPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
 import { attachment, listAtom, rawMessage, redirect, searchHelp, seriesAtom, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
@@ -17,7 +18,10 @@ import { searchAtom, searchDownload } from "./search-routes";
 import type { Stylesheet } from "./stylesheet";
 
 export interface ServerOptions {
-  dbFile: string;
+  /** This worker's reads (lib/store/open.ts opens them for the configured backend). */
+  store: ArchiveReader;
+  /** Where the search processes open their own index. */
+  database: DatabaseTarget;
   cacheBytes: number;
   origin: OriginConfig;
   stylesheet: Stylesheet;
@@ -29,15 +33,15 @@ export interface ServerOptions {
 
 export interface ArchiveServer {
   server: http.Server;
-  store: SqliteReader;
+  store: ArchiveReader;
   cache: PageCache;
   searches: SearchPool;
 }
 
 export function createArchiveServer(options: ServerOptions): ArchiveServer {
-  const store = new SqliteReader(options.dbFile);
+  const store = options.store;
   const cache = new PageCache(options.cacheBytes);
-  const searches = new SearchPool({ dbFile: options.dbFile, budgetMs: options.searchBudgetMs ?? SEARCH_LIMITS.budgetMs });
+  const searches = new SearchPool({ database: options.database, budgetMs: options.searchBudgetMs ?? SEARCH_LIMITS.budgetMs });
   const pages: PageOptions = { stylesheet: options.stylesheet.href };
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OriginConfig } from "../../lib/web/origin";
+import { SqliteReader } from "../../lib/store/sqlite/reader";
 import { createArchiveServer, type ArchiveServer } from "../../lib/web/server";
 import { loadStylesheet } from "../../lib/web/stylesheet";
 
@@ -19,7 +20,8 @@ export async function startArchiveServer(
   options: { cacheBytes?: number; origin?: OriginConfig; searchBudgetMs?: number } = {},
 ): Promise<RunningServer> {
   const archive = createArchiveServer({
-    dbFile,
+    store: new SqliteReader(dbFile),
+    database: { backend: "sqlite", file: dbFile },
     cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
     origin: options.origin ?? { archiveUrl: null, trustProxy: false },
     stylesheet: loadStylesheet(ROOT),
@@ -35,7 +37,7 @@ export async function startArchiveServer(
       new Promise<void>((resolve) => {
         archive.server.closeAllConnections();
         archive.server.close(() => resolve());
-        archive.store.close();
+        void archive.store.close();
       }),
   };
 }

@@ -58,7 +58,7 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("search pool", () => {
-  const pool = new SearchPool({ dbFile, budgetMs: 20_000, maxWaiting: 2 });
+  const pool = new SearchPool({ database: { backend: "sqlite", file: dbFile }, budgetMs: 20_000, maxWaiting: 2 });
   after(() => pool.close());
   const slow = { list: "big", q: WORDS.join(" OR "), order: "relevance" as const };
 

@@ -1,0 +1,49 @@
+// Opens the store DATABASE_URL names (lib/store/db-path.ts), whatever its
+// backend: the server, the search processes and ingest get the contract of
+// lib/store/types.ts and never name a backend themselves. Each backend's
+// modules load only when it is used, so a SQLite archive never loads pg.
+import type { DatabaseTarget } from "./db-path";
+import type { ArchiveReader, ArchiveWriter, SearchIndex } from "./types";
+
+/** Creates or migrates the store on first use; cheap when it is up to date. */
+export async function prepareStore(target: DatabaseTarget, projectRoot: string): Promise<void> {
+  if (target.backend === "sqlite") {
+    const { ensureSchema } = await import("./sqlite/ensure-schema");
+    ensureSchema(target.file, projectRoot);
+    return;
+  }
+  const { ensurePostgresSchema } = await import("./postgres/migrate");
+  await ensurePostgresSchema(target.url, projectRoot);
+}
+
+/** A web worker's reads. */
+export async function openReader(target: DatabaseTarget): Promise<ArchiveReader> {
+  if (target.backend === "sqlite") {
+    const { SqliteReader } = await import("./sqlite/reader");
+    return new SqliteReader(target.file);
+  }
+  throw new Error("PostgreSQL reader: not built yet");
+}
+
+/** A search process's index. */
+export async function openSearchIndex(target: DatabaseTarget): Promise<SearchIndex> {
+  if (target.backend === "sqlite") {
+    const { SqliteSearchIndex } = await import("./sqlite/search");
+    return new SqliteSearchIndex(target.file);
+  }
+  throw new Error("PostgreSQL search: not built yet");
+}
+
+/** Ingest's writer; `onWait` hears, once per wait, that another writer holds the store. */
+export async function openWriter(target: DatabaseTarget, onWait?: (message: string) => void): Promise<ArchiveWriter> {
+  if (target.backend === "sqlite") {
+    const { SqliteArchiveWriter } = await import("./sqlite/archive-writer");
+    return new SqliteArchiveWriter(target.file, onWait);
+  }
+  throw new Error("PostgreSQL writer: not built yet");
+}
+
+/** The target as DATABASE_URL spells it, for a child process's environment. */
+export function targetUrl(target: DatabaseTarget): string {
+  return target.backend === "sqlite" ? `file:${target.file}` : target.url;
+}

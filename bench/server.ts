@@ -66,7 +66,8 @@ export async function startServer(dbFile: string, port: number, extraEnv: NodeJS
     ...process.env,
     ...extraEnv,
     PORT: String(port),
-    DATABASE_URL: `file:${path.resolve(dbFile)}`,
+    // A PostgreSQL URL as given; anything else is a SQLite file.
+    DATABASE_URL: /^postgres(ql)?:/.test(dbFile) ? dbFile : `file:${path.resolve(dbFile)}`,
     WORKERS: serverWorkers(),
     NODE_ENV: "production",
     HOST: "127.0.0.1", // loopback only (scripts/serve.ts listens on HOST)

@@ -1,8 +1,8 @@
 // Integration tests for search (lib/store/sqlite/search.ts) on a real, migrated store: the
 // 439-message linux-integrity sample plus test/fixtures/search/search-list.mbox
-// (one message per behaviour, see its README). lib/db.ts reads DATABASE_URL
-// when it is imported, so the store is built first and lib/store/sqlite/search.ts is
-// imported afterwards.
+// (one message per behaviour, see its README). Without a connection of its
+// own, lib/store/sqlite/search.ts opens DATABASE_URL's store, so the store is
+// built and DATABASE_URL set before the module is imported.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,6 +1,6 @@
 -- Full-text index over subject, addresses and body (SQLite FTS5, external
 -- content: the text lives once, in "Message"). Prisma cannot model virtual
--- tables, so this migration is hand-written; lib/search-sql.ts queries it.
+-- tables, so this migration is hand-written; lib/store/sqlite/search.ts queries it.
 CREATE VIRTUAL TABLE "message_fts" USING fts5(
   subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText,
   content='Message', content_rowid='id',

@@ -20,6 +20,10 @@ export interface PoolOptions {
   max?: number;
   /** Shown in pg_stat_activity, so an operator sees which process holds what. */
   applicationName?: string;
+  /** PostgreSQL itself stops a statement of these connections running longer than this (none by default). */
+  statementTimeoutMs?: number;
+  /** The sessions refuse writes (default_transaction_read_only): the web readers and the search processes. */
+  readOnly?: boolean;
 }
 
 export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
@@ -28,6 +32,9 @@ export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
     max: options.max ?? 4,
     application_name: options.applicationName ?? "mail-archive",
     types,
+    // Startup parameters: set before the first query, at no extra round trip.
+    ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
     // A process that only waits on a closed pool must be able to exit.
     allowExitOnIdle: true,
   });

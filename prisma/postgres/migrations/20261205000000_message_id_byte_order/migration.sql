@@ -1,0 +1,16 @@
+-- Message-IDs in byte order, as SQLite compares text (BINARY), whatever the
+-- database's collation: the "not found, maybe:" suggestions
+-- (lib/store/postgres/reader.ts suggestMids) are range scans
+-- `"messageId" COLLATE "C" >= prefix AND < prefix || U+10FFFF`, ten rows in
+-- that order, ties by id (SQLite's messageId index holds the rowid).
+--
+-- The (listId, messageId) index of the init migration has the database's
+-- collation (en_US.UTF-8 or ICU sort case and punctuation apart from byte
+-- order, and PostgreSQL only uses an index whose collation matches the
+-- comparison), so it cannot serve them. With id as the last column the index
+-- gives the rows in the wanted order and the scan stops after ten, however
+-- many Message-IDs share a short prefix. One index serves both cases: a
+-- list's range, and every list's (one range scan per list, merged).
+-- Written by hand like the GIN index in *_fts, so schema.prisma's indexes
+-- stay those of SQLite's schema.
+CREATE INDEX "Message_listId_messageId_c_idx" ON "Message" ("listId", "messageId" COLLATE "C", "id");

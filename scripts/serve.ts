@@ -7,7 +7,7 @@ import cluster from "node:cluster";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { databaseFile } from "../lib/store/db-path";
+import { parseDatabaseUrl, type DatabaseTarget } from "../lib/store/db-path";
 import { openReader, prepareStore } from "../lib/store/open";
 import { readOriginConfig } from "../lib/web/origin";
 import { cacheMegabytes } from "../lib/web/page-cache";
@@ -23,17 +23,18 @@ const RESTART_DELAY_MS = 1000;
 
 if (cluster.isPrimary) {
   let origin: ReturnType<typeof readOriginConfig>;
-  let dbFile: string;
+  let database: DatabaseTarget;
   try {
     origin = readOriginConfig(); // a malformed ARCHIVE_URL stops the start here
-    dbFile = databaseFile(); // so does a DATABASE_URL that names no backend
+    database = parseDatabaseUrl(); // so does a DATABASE_URL that names no backend
+    await prepareStore(database, ROOT);
   } catch (error) {
     console.error(`archive: ${(error as Error).message}`);
     process.exit(2);
   }
-  await prepareStore({ backend: "sqlite", file: dbFile }, ROOT);
+  const where = database.backend === "sqlite" ? database.file : "PostgreSQL";
   console.log(
-    `archive: serving ${dbFile} on http://${host ?? "0.0.0.0"}:${port}/ with ${workers} worker${workers === 1 ? "" : "s"}` +
+    `archive: serving ${where} on http://${host ?? "0.0.0.0"}:${port}/ with ${workers} worker${workers === 1 ? "" : "s"}` +
       `${origin.archiveUrl ? `, public URL ${origin.archiveUrl}` : ""}${origin.trustProxy ? ", trusting X-Forwarded-*" : ""}`,
   );
   let stopping = false;
@@ -54,7 +55,7 @@ if (cluster.isPrimary) {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 } else {
-  const database = { backend: "sqlite" as const, file: databaseFile() };
+  const database = parseDatabaseUrl();
   const { server } = createArchiveServer({
     store: await openReader(database),
     database,

@@ -22,7 +22,8 @@ export async function openReader(target: DatabaseTarget): Promise<ArchiveReader>
     const { SqliteReader } = await import("./sqlite/reader");
     return new SqliteReader(target.file);
   }
-  throw new Error("PostgreSQL reader: not built yet");
+  const { PostgresReader } = await import("./postgres/reader");
+  return new PostgresReader(target.url, { max: poolSize("PG_POOL_MAX", 4) });
 }
 
 /** A search process's index. */
@@ -31,7 +32,8 @@ export async function openSearchIndex(target: DatabaseTarget): Promise<SearchInd
     const { SqliteSearchIndex } = await import("./sqlite/search");
     return new SqliteSearchIndex(target.file);
   }
-  throw new Error("PostgreSQL search: not built yet");
+  const { PostgresSearchIndex } = await import("./postgres/search");
+  return new PostgresSearchIndex(target.url);
 }
 
 /** Ingest's writer; `onWait` hears, once per wait, that another writer holds the store. */
@@ -46,4 +48,11 @@ export async function openWriter(target: DatabaseTarget, onWait?: (message: stri
 /** The target as DATABASE_URL spells it, for a child process's environment. */
 export function targetUrl(target: DatabaseTarget): string {
   return target.backend === "sqlite" ? `file:${target.file}` : target.url;
+}
+
+// Each web worker holds its own pool: N workers on M hosts open N × M × this
+// many connections, which must stay under the server's max_connections.
+function poolSize(variable: string, fallback: number): number {
+  const value = Number(process.env[variable]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
 }

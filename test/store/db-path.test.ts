@@ -99,7 +99,7 @@ test("parseDatabaseUrl refuses other schemes and malformed PostgreSQL URLs, with
   assert.throws(() => parseDatabaseUrl("postgresql://u:s3cret@[bad/d"), /not a valid URL/);
 });
 
-test("the ingest CLI and the server stop at start on a PostgreSQL URL, and create nothing", () => {
+test("the ingest CLI and the server stop at start on a PostgreSQL server they cannot reach, say so without the password, and create nothing", () => {
   // tsx reads the "@/" paths from the tsconfig of the working directory unless told which.
   const env = { ...process.env, DATABASE_URL: "postgresql://u:s3cret@db.example.org/lore", PORT: "0", WORKERS: "1", TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json") };
   for (const [script, args] of [["scripts/ingest.ts", ["--list", "x", path.join(ROOT, "test/fixtures/mbox/tiny-list.mbox")]], ["scripts/serve.ts", []]] as const) {

@@ -9,28 +9,16 @@
 // the mail was cut into batches and runs.
 import type Database from "better-sqlite3";
 import type { ParsedMessage } from "../../mail/mime";
-import { collectReview, reviewMark, type ThreadMail } from "../../series/review";
-import { parsePatchSubject, type PatchSubject } from "../../series/subject";
-import { extractReplyTrailers } from "../../series/trailers";
-import { extractChangeId, groupSeries, type Series, type SeriesMail } from "../../series/versions";
+import { seriesRecord, seriesRowsOf, toSeriesMail, type SeriesRows } from "../../series/store-rows";
+import { groupSeries, type Series } from "../../series/versions";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 import { ThreadMailLoader } from "./thread-mails";
 
-// A reply giving more trailers than this is not a review: the rest are dropped.
-const MAX_TRAILERS_PER_REPLY = 64;
+export { patchMailSubject } from "../../series/store-rows";
+
 // Dirty threads rebuilt per transaction: bounds how long ingest holds the write lock in one go.
 const THREADS_PER_REBUILD = 500;
 const BACKFILL_CHUNK = 2000;
-
-/**
- * A subject that starts a patch mail: a patch or cover letter, not a reply to
- * one. A pull request ("[GIT PULL]") has nothing to review patch by patch or
- * to apply with git am, so it stays a thread.
- */
-export function patchMailSubject(subject: string): PatchSubject | null {
-  const parsed = parsePatchSubject(subject);
-  return parsed.isPatch && !parsed.isPullRequest && !parsed.isReply ? parsed : null;
-}
 
 interface PatchRow {
   id: number;
@@ -67,17 +55,15 @@ export class SeriesWriter {
   }
 
   private record(listId: number, messageRowId: number, parsed: Pick<ParsedMessage, "subject" | "bodyText">): void {
-    const subject = patchMailSubject(parsed.subject);
-    if (subject !== null) {
+    const { patchMail, trailers } = seriesRecord(parsed);
+    if (patchMail !== undefined) {
       this.sql.insertPatchMail.run(
-        messageRowId, listId, subject.revision, subject.counter, subject.total, subject.rfc ? 1 : 0, subject.resend ? 1 : 0,
-        subject.isPullRequest ? 1 : 0, subject.prefixes.join(" "), subject.normalizedTitle, extractChangeId(parsed.bodyText),
+        messageRowId, listId, patchMail.revision, patchMail.counter, patchMail.total, patchMail.rfc ? 1 : 0, patchMail.resend ? 1 : 0,
+        patchMail.isPullRequest ? 1 : 0, patchMail.prefixes, patchMail.normalizedTitle, patchMail.changeId,
       );
       return;
     }
-    extractReplyTrailers(parsed.bodyText)
-      .slice(0, MAX_TRAILERS_PER_REPLY)
-      .forEach((trailer, position) => this.sql.insertTrailer.run(messageRowId, position, trailer.name, trailer.value));
+    trailers.forEach((trailer, position) => this.sql.insertTrailer.run(messageRowId, position, trailer.name, trailer.value));
   }
 
   markDirty(threadIds: Iterable<number>): void {
@@ -149,9 +135,10 @@ export class SeriesWriter {
       // Deleting the series takes its versions and their patches with it.
       if (version !== undefined) this.sql.deleteSeries.run(version.seriesId);
     }
-    const seriesMails = [...mails.values()].map(toSeriesMail);
+    const seriesMails = [...mails.values()].map((row) => toSeriesMail(toStoredMail(row)));
     const members = this.threadMails.load(threads);
-    for (const series of groupSeries(seriesMails)) this.insertSeries(listId, series, members);
+    const groups = groupSeries(seriesMails);
+    seriesRowsOf(groups, members).forEach((rows, i) => this.insertSeries(listId, groups[i] as Series, rows));
   }
 
   /** Every patch mail the seed threads' series could be linked with, keyed by message id. */
@@ -193,52 +180,29 @@ export class SeriesWriter {
     return mails;
   }
 
-  private insertSeries(listId: number, series: Series, members: ThreadMail[]): void {
-    const first = series.versions[0]!;
-    const seriesId = Number(this.sql.insertSeries.run(listId, series.versions.length, toSqlDate(first.date), toSqlDate(series.latest.lastDate)).lastInsertRowid);
+  private insertSeries(listId: number, series: Series, rows: SeriesRows): void {
+    const seriesId = Number(this.sql.insertSeries.run(listId, rows.versionCount, toSqlDate(rows.firstDate), toSqlDate(series.latest.lastDate)).lastInsertRowid);
     let latestVersionId = 0;
-    // Activity includes the replies: a series under review rises on the index.
-    let lastDate = series.latest.lastDate;
-    series.versions.forEach((version, index) => {
-      const review = collectReview({ coverMid: version.cover?.mid ?? null, patchMids: version.patches.map((p) => p?.mid ?? null) }, members);
-      if (version.lastDate > lastDate) lastDate = version.lastDate;
-      if (review.lastReplyDate !== null && review.lastReplyDate > lastDate) lastDate = review.lastReplyDate;
-      const present = version.patches.filter((p) => p !== null).length;
+    for (const version of rows.versions) {
       const versionId = Number(
         this.sql.insertVersion.run(
-          seriesId, listId, index + 1, version.revision, version.total, present, version.root.id, version.root.mid,
-          version.cover?.id ?? null, version.title, version.fromAddr, toSqlDate(version.date), toSqlDate(version.lastDate),
-          review.replyCount, version.rfc ? 1 : 0, version.resend ? 1 : 0, version.isPullRequest ? 1 : 0, version.superseded ? 1 : 0,
+          seriesId, listId, version.position, version.revision, version.total, version.present, version.rootMessageId, version.rootMid,
+          version.coverMessageId, version.title, version.fromAddr, toSqlDate(version.date), toSqlDate(version.lastDate),
+          version.replyCount, version.rfc ? 1 : 0, version.resend ? 1 : 0, version.isPullRequest ? 1 : 0, version.superseded ? 1 : 0,
         ).lastInsertRowid,
       );
       latestVersionId = versionId;
-      if (version.cover !== null) this.sql.setVersion.run(versionId, version.cover.id);
-      version.patches.forEach((patch, i) => {
-        if (patch === null) return;
-        this.sql.setVersion.run(versionId, patch.id);
-        const marks = { reviewed: 0, acked: 0, tested: 0 };
-        for (const trailer of review.patches[i] ?? []) {
-          const mark = reviewMark(trailer);
-          if (mark !== null) marks[mark]++;
-        }
-        this.sql.insertPatch.run(versionId, i + 1, patch.id, marks.reviewed, marks.acked, marks.tested);
-      });
-    });
-    this.sql.finishSeries.run(latestVersionId, toSqlDate(lastDate), seriesId);
+      for (const mailId of version.mailIds) this.sql.setVersion.run(versionId, mailId);
+      for (const patch of version.patches) {
+        this.sql.insertPatch.run(versionId, patch.counter, patch.messageId, patch.reviewed, patch.acked, patch.tested);
+      }
+    }
+    this.sql.finishSeries.run(latestVersionId, toSqlDate(rows.lastDate), seriesId);
   }
 }
 
-function toSeriesMail(row: PatchRow): SeriesMail {
-  return {
-    id: row.id,
-    mid: row.mid,
-    threadId: row.threadId,
-    date: fromSqlDate(row.date) as Date,
-    fromAddr: row.fromAddr.toLowerCase(),
-    inReplyTo: row.inReplyTo,
-    subject: parsePatchSubject(row.subject),
-    changeId: row.changeId,
-  };
+function toStoredMail(row: PatchRow) {
+  return { ...row, date: fromSqlDate(row.date) as Date };
 }
 
 const PATCH_COLUMNS = `m.id, m.messageId AS mid, m.threadId, m.date, m.fromAddr, m.inReplyTo, m.subject, p.changeId, p.normalizedTitle, p.versionId`;

@@ -4,6 +4,9 @@ import { expect, test } from "@playwright/test";
 import { splitMbox } from "../lib/mail/mbox";
 import { unwrapMboxrd } from "../test/support/mboxrd";
 import { anchorId, midToUrl } from "../lib/mail/mid";
+import { skipPostgresWithoutServer } from "./backend";
+
+skipPostgresWithoutServer();
 
 const PATCH_MID = "20191114031202.18012-2-nramas@linux.microsoft.com";
 const COVER_MID = "20191114031202.18012-1-nramas@linux.microsoft.com";

@@ -1,5 +1,8 @@
 import zlib from "node:zlib";
 import { expect, test } from "@playwright/test";
+import { skipPostgresWithoutServer } from "./backend";
+
+skipPostgresWithoutServer();
 
 // Search on the production server over the linux-integrity sample (439
 // messages, e2e/serve.sh). No client JS is involved: forms and links only.

@@ -6,8 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { IngestCounts } from "../lib/store/types";
-import { databaseFile } from "../lib/store/db-path";
-import { ensureSchema } from "../lib/store/sqlite/ensure-schema";
+import { parseDatabaseUrl, type DatabaseTarget } from "../lib/store/db-path";
+import { prepareStore } from "../lib/store/open";
 import { DEFAULT_MAX_MESSAGE_BYTES, defaultWorkerCount, ingest, type IngestProgress } from "../lib/ingest/ingest";
 
 const USAGE = `usage: npm run ingest -- --list NAME [--address ADDR] [--description TEXT]
@@ -112,16 +112,22 @@ async function main(): Promise<void> {
   if (!Number.isInteger(workers) || workers < 0) fail("--workers takes a whole number");
   const maxMb = values["max-message-mb"] === undefined ? DEFAULT_MAX_MESSAGE_BYTES / 1048576 : Number(values["max-message-mb"]);
   if (!Number.isFinite(maxMb) || maxMb <= 0) fail("--max-message-mb takes a positive number");
-  const dbFile = databaseFile();
+  let database: DatabaseTarget;
   try {
-    ensureSchema(dbFile, PROJECT_ROOT);
+    database = parseDatabaseUrl();
   } catch (error) {
-    fail(`cannot create or migrate the database ${dbFile}: ${(error as Error).message}`);
+    fail((error as Error).message);
+  }
+  try {
+    await prepareStore(database, PROJECT_ROOT);
+  } catch (error) {
+    const store = database.backend === "sqlite" ? `the database ${database.file}` : "the PostgreSQL database";
+    fail(`cannot create or migrate ${store}: ${(error as Error).message}`);
   }
   const started = Date.now();
   const report = makeReporter(values.quiet);
   const counts = await ingest({
-    dbFile,
+    database,
     list: { name: values.list, address: values.address, description: values.description },
     sources: positionals,
     variant: values.mboxo ? "mboxo" : "mboxrd",

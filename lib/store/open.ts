@@ -42,7 +42,10 @@ export async function openWriter(target: DatabaseTarget, onWait?: (message: stri
     const { SqliteArchiveWriter } = await import("./sqlite/archive-writer");
     return new SqliteArchiveWriter(target.file, onWait);
   }
-  throw new Error("PostgreSQL writer: not built yet");
+  const { PostgresArchiveWriter } = await import("./postgres/archive-writer");
+  // Write-behind: a batch is stored while the next one is parsed (still one
+  // transaction per batch; a failure surfaces at the next call).
+  return new PostgresArchiveWriter(target.url, onWait, { pipeline: true });
 }
 
 /** The target as DATABASE_URL spells it, for a child process's environment. */

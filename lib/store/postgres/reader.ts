@@ -16,7 +16,7 @@
 //   as Date, booleans as booleans, counts as numbers (lib/store/postgres/pool.ts).
 import pg from "pg";
 import type {
-  AttachmentView, ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
+  ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
 import {
   MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
@@ -26,10 +26,11 @@ import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
 import { openPool } from "./pool";
 import { PostgresSeriesReader } from "./series-reader";
+import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../rows";
 
 const LIST_ID_TTL_MS = 5000;
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 /** Runs one statement and returns its rows; the reader's counts into queryCount. */
 export type Run = <T extends Row = Row>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
@@ -120,6 +121,8 @@ function maybeDate(value: unknown): Date | null {
   return value instanceof Date ? value : null;
 }
 
+const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(maybeDate);
+
 // Four-digit years, as the SQLite store clamps them (lib/store/sqlite/sql-date.ts):
 // the sentinel new Date(8.64e15) would print as "+275760-09-13…", which
 // PostgreSQL does not read.
@@ -131,24 +134,8 @@ export function pgDate(d: Date): string {
   return new Date(Math.min(Math.max(d.getTime(), MIN_TIME), MAX_TIME)).toISOString();
 }
 
-function splitRefs(references: string): string[] {
-  return references === "" ? [] : references.split(" ");
-}
 
-function toList(r: Row): ListRow {
-  return {
-    id: r.id as number, name: r.name as string, address: (r.address as string | null) ?? null,
-    description: (r.description as string | null) ?? null, messageCount: r.messageCount as number,
-    lastDate: maybeDate(r.lastDate),
-  };
-}
 
-function toThread(r: Row): ThreadSummary {
-  return {
-    id: r.id as number, rootMid: r.rootMid as string, subject: r.subject as string, fromName: r.fromName as string,
-    messageCount: r.messageCount as number, firstDate: maybeDate(r.firstDate), lastDate: maybeDate(r.lastDate),
-  };
-}
 
 export interface PostgresReaderOptions {
   /** Connections when the reader opens its own pool (default 4). */
@@ -312,7 +299,7 @@ export class PostgresReader implements ArchiveReader {
     const out = new Map<number, MessageView>();
     if (ids.length === 0) return out;
     for (const r of await this.run(READER_SQL.messagesById, [ids])) {
-      out.set(r.id as number, toMessageView(r, list, parseAttachments(r.attachments)));
+      out.set(r.id as number, toMessageView(r, list, attachmentsOf(r.attachments)));
     }
     return out;
   }
@@ -364,36 +351,7 @@ export class PostgresReader implements ArchiveReader {
   }
 }
 
-function toState(r: Row): MessageState {
-  return {
-    id: r.id as number, threadId: r.threadId as number, rawHash: r.rawHash as string, date: date(r.date),
-    threadCount: r.threadCount as number, threadLastDate: maybeDate(r.threadLastDate),
-    threadSubject: (r.threadSubject as string | null) ?? "", threadRootMid: (r.threadRootMid as string | null) ?? "",
-    variants: r.variants as number,
-  };
-}
 
-function parseAttachments(json: unknown): AttachmentView[] {
-  if (!Array.isArray(json)) return [];
-  return (json as [number, string | null, string, number][]).map(([position, filename, contentType, size]) => ({
-    position, filename, contentType, size,
-  }));
-}
 
-function toRaw(r: Row): RawMessage {
-  return { raw: r.raw as Buffer, rawHash: r.rawHash as string, date: date(r.date) };
-}
 
-function toMessageView(m: Row, list: ListRow, attachments: AttachmentView[], variantIds: number[] = []): MessageView {
-  return {
-    id: m.id as number, list: list.name, listAddress: list.address, mid: m.messageId as string, subject: m.subject as string,
-    fromName: m.fromName as string, fromAddr: m.fromAddr as string, to: m.toAddrs as string, cc: m.ccAddrs as string,
-    date: date(m.date), inReplyTo: (m.inReplyTo as string | null) ?? null, references: splitRefs(m.references as string),
-    bodyText: m.bodyText as string, hasPatch: Boolean(m.hasPatch), threadId: m.threadId as number, rawHash: m.rawHash as string,
-    attachments, variantIds,
-  };
-}
 
-function secondOf(d: Date): number {
-  return Math.floor(d.getTime() / 1000) * 1000;
-}

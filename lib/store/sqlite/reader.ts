@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 import type {
-  AttachmentView, ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
+  ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
 import {
   MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
@@ -16,10 +16,10 @@ import {
 import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
 import { SeriesReader } from "./series-reader";
+import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../rows";
 
 const LIST_ID_TTL_MS = 5000;
 
-type Row = Record<string, unknown>;
 
 const MESSAGE_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.fromAddr, m.toAddrs, m.ccAddrs, m.date, m.inReplyTo,
   m."references", m.bodyText, m.hasPatch, m.threadId, m.rawHash`;
@@ -27,28 +27,18 @@ const THREAD_COLUMNS = `t.id, t.rootMid, t.subject, t.fromName, t.messageCount, 
 const STATE_COLUMNS = `m.id, m.threadId, m.rawHash, m.date, t.messageCount AS threadCount, t.lastDate AS threadLastDate, t.subject AS threadSubject, t.rootMid AS threadRootMid,
   (SELECT count(*) FROM (SELECT 1 FROM "Message" v WHERE v.listId = m.listId AND v.messageId = m.messageId LIMIT ${MAX_VARIANTS})) AS variants`;
 
+const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(readDate);
+
+function readDate(value: unknown): Date | null {
+  return fromSqlDate(value as string | number | null);
+}
+
 function date(value: unknown): Date {
-  return fromSqlDate(value as string | number | null) ?? new Date(0);
+  return readDate(value) ?? new Date(0);
 }
 
-function splitRefs(references: string): string[] {
-  return references === "" ? [] : references.split(" ");
-}
 
-function toList(r: Row): ListRow {
-  return {
-    id: r.id as number, name: r.name as string, address: (r.address as string | null) ?? null,
-    description: (r.description as string | null) ?? null, messageCount: r.messageCount as number,
-    lastDate: fromSqlDate(r.lastDate as string | null),
-  };
-}
 
-function toThread(r: Row): ThreadSummary {
-  return {
-    id: r.id as number, rootMid: r.rootMid as string, subject: r.subject as string, fromName: r.fromName as string,
-    messageCount: r.messageCount as number, firstDate: fromSqlDate(r.firstDate as string | null), lastDate: fromSqlDate(r.lastDate as string | null),
-  };
-}
 
 /** A prepared statement that counts its runs into the reader's queryCount. */
 type Counted = Pick<Database.Statement, "get" | "all">;
@@ -290,7 +280,7 @@ export class SqliteReader implements ArchiveReader {
                 ) AS attachments
            FROM "Message" m WHERE m.id IN (${batch.map(() => "?").join(", ")})`,
       ).all(...batch) as Row[];
-      for (const r of rows) out.set(r.id as number, toMessageView(r, list, parseAttachments(r.attachments as string | null)));
+      for (const r of rows) out.set(r.id as number, toMessageView(r, list, attachmentsOf(r.attachments === null ? null : JSON.parse(r.attachments as string))));
     }
     return out;
   }
@@ -342,36 +332,7 @@ export class SqliteReader implements ArchiveReader {
   }
 }
 
-function toState(r: Row): MessageState {
-  return {
-    id: r.id as number, threadId: r.threadId as number, rawHash: r.rawHash as string, date: date(r.date),
-    threadCount: r.threadCount as number, threadLastDate: fromSqlDate(r.threadLastDate as string | null),
-    threadSubject: (r.threadSubject as string | null) ?? "", threadRootMid: (r.threadRootMid as string | null) ?? "",
-    variants: r.variants as number,
-  };
-}
 
-function parseAttachments(json: string | null): AttachmentView[] {
-  if (!json) return [];
-  return (JSON.parse(json) as [number, string | null, string, number][]).map(([position, filename, contentType, size]) => ({
-    position, filename, contentType, size,
-  }));
-}
 
-function toRaw(r: Row): RawMessage {
-  return { raw: r.raw as Buffer, rawHash: r.rawHash as string, date: date(r.date) };
-}
 
-function toMessageView(m: Row, list: ListRow, attachments: AttachmentView[], variantIds: number[] = []): MessageView {
-  return {
-    id: m.id as number, list: list.name, listAddress: list.address, mid: m.messageId as string, subject: m.subject as string,
-    fromName: m.fromName as string, fromAddr: m.fromAddr as string, to: m.toAddrs as string, cc: m.ccAddrs as string,
-    date: date(m.date), inReplyTo: (m.inReplyTo as string | null) ?? null, references: splitRefs(m.references as string),
-    bodyText: m.bodyText as string, hasPatch: Boolean(m.hasPatch), threadId: m.threadId as number, rawHash: m.rawHash as string,
-    attachments, variantIds,
-  };
-}
 
-function secondOf(d: Date): number {
-  return Math.floor(d.getTime() / 1000) * 1000;
-}

@@ -125,14 +125,15 @@ try {
 } finally {
   if (keep) console.log(`kept            ${url.replace(/:[^:@/]*@/, ":***@")}`);
   else {
-    // An autovacuum worker (a superuser's) may still be in it for a moment: FORCE cannot end that one.
+    // Plain DROP ends autovacuum workers in it; FORCE cannot (they are the
+    // superuser's), so it is the fallback, for a session left behind.
     for (let attempt = 1; ; attempt++) {
       try {
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.query(attempt % 2 === 1 ? `DROP DATABASE IF EXISTS "${name}"` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
         break;
       } catch (error) {
-        if (attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (attempt >= 60) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }

@@ -25,6 +25,18 @@
 // batch committed before it, as SQLite's write lock gives; batches of
 // different lists run side by side (their rows never meet). Ids come from the
 // sequences, which never hand one out twice.
+//
+// Where the stored rows differ from SQLite's, by necessity:
+// - text cannot hold U+0000 in PostgreSQL: it is stored as U+FFFD (pgText in
+//   ./series-writer.ts); the raw message keeps every byte;
+// - a lone UTF-16 surrogate (a broken RFC 2047 word, e.g. in a file name) is
+//   stored as U+FFFD; better-sqlite3 stores its WTF-8 bytes, which read back
+//   as three U+FFFD;
+// - ids: a failed batch leaves a gap in the sequences, and a thread created
+//   and merged away within one batch never takes one; ids still follow
+//   arrival order, which is all the series grouping's tie-breaks use;
+// - List.messageCount is counted up per batch rather than recounted (under
+//   the list's lock nothing else adds to the list, so it is the same number).
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { ParsedMessage } from "../../mail/mime";
@@ -76,9 +88,10 @@ interface Incoming {
 }
 
 /**
- * A string as it comes back from either store: UTF-8 has no lone
- * surrogates, so both drivers write U+FFFD for one. Message-IDs are compared
- * in memory here, so they must take that form before they are keys.
+ * A string as PostgreSQL gives it back: UTF-8 has no lone surrogates, and
+ * node-postgres sends U+FFFD for one. Message-IDs are compared in memory here
+ * (SQLite compares them in SQL), so they take that form before they are keys.
+ * (Message-IDs come from raw headers and hardly ever hold one.)
  */
 function wellFormed(s: string): string {
   return /[\uD800-\uDFFF]/.test(s) ? s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD") : s;

@@ -32,8 +32,8 @@ type Client = pg.ClientBase;
 
 /**
  * Text as PostgreSQL can hold it: a text value cannot contain U+0000, which
- * mail does (SQLite keeps it), so it becomes U+FFFD, as lone surrogates do on
- * the way to UTF-8 in both stores. The raw message keeps every byte.
+ * mail does (SQLite keeps it), so it becomes U+FFFD, as a lone surrogate does
+ * on its way to UTF-8. The raw message keeps every byte.
  */
 export function pgText(s: string): string {
   return s.includes("\0") ? s.replaceAll("\0", "\uFFFD") : s;

@@ -26,9 +26,8 @@ import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
 import { openPool } from "./pool";
 import { PostgresSeriesReader } from "./series-reader";
+import { ListIdCache } from "../list-ids";
 import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../rows";
-
-const LIST_ID_TTL_MS = 5000;
 
 export type { Row };
 
@@ -175,17 +174,10 @@ export class PostgresReader implements ArchiveReader {
     return this.runs;
   }
 
-  private readonly listIds = new Map<string, { id: number; at: number }>();
+  private readonly listIds = new ListIdCache((name) => this.getList(name));
 
-  async getListId(name: string): Promise<number | null> {
-    const now = Date.now();
-    const known = this.listIds.get(name);
-    if (known && now - known.at < LIST_ID_TTL_MS) return known.id;
-    const list = await this.getList(name);
-    if (!list) return null;
-    if (this.listIds.size > 1000) this.listIds.clear();
-    this.listIds.set(name, { id: list.id, at: now });
-    return list.id;
+  getListId(name: string): Promise<number | null> {
+    return this.listIds.get(name);
   }
 
   async close(): Promise<void> {

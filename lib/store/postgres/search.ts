@@ -25,7 +25,7 @@ import { pipeline, Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import pg from "pg";
 import { formatMboxrd } from "../../mail/mbox";
-import { makeSnippet, markTerms } from "../../mail/snippet";
+import { INDEX_REFUSAL, pagingRefusal, readPageRequest, refusedPage, resultPage, toSearchHit } from "../../search/page";
 import { checkCost, positiveTerms } from "../../search/cost";
 import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
 import { parseQuery, QueryError, type Field } from "../../search/query-parse";
@@ -98,11 +98,6 @@ function hitsFrom(plan: PostgresSearchPlan, list: string | null, p: Params, seri
   return `FROM "Message" m WHERE ${listTest}${roots}(${plan.where})`;
 }
 
-function clampInt(value: number | undefined, min: number, max: number, dflt: number): number {
-  if (value === undefined || !Number.isFinite(value)) return dflt;
-  return Math.min(max, Math.max(min, Math.floor(value)));
-}
-
 type Db = Pick<pg.Pool, "query">;
 
 async function rows<T extends pg.QueryResultRow>(db: Db, sql: string, params: Params): Promise<T[]> {
@@ -127,25 +122,18 @@ async function rankedPage(db: Db, plan: PostgresSearchPlan, list: string | null,
 }
 
 export async function searchPostgres(db: Db, options: SearchOptions): Promise<SearchResult> {
-  const limit = clampInt(options.limit, 1, SEARCH_LIMITS.maxPageSize, SEARCH_LIMITS.pageSize);
-  const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-  const requested = options.order ?? "date";
-  const empty = (error: string): SearchResult => ({
-    hits: [], total: 0, totalCapped: false, offset, limit, order: requested, error,
-  });
+  const page = readPageRequest(options);
+  const { limit, offset } = page;
   let plan: PostgresSearchPlan;
   try {
     plan = planPostgresSearch(options.q, options.now);
   } catch (err) {
-    if (err instanceof QueryError) return empty(err.message);
+    if (err instanceof QueryError) return refusedPage(page, err.message);
     throw err;
   }
-  if (offset >= SEARCH_LIMITS.pageCap) {
-    return empty(
-      `Only the first ${SEARCH_LIMITS.pageCap.toLocaleString("en-US")} results can be paged through; narrow the query (for example with d:).`,
-    );
-  }
-  const order: SearchOrder = requested === "relevance" && plan.rankQuery !== null ? "relevance" : "date";
+  const tooDeep = pagingRefusal(page);
+  if (tooDeep !== null) return refusedPage(page, tooDeep);
+  const order: SearchOrder = page.requested === "relevance" && plan.rankQuery !== null ? "relevance" : "date";
   const seriesRoots = options.seriesRoots ?? false;
   try {
     let ids: number[];
@@ -163,17 +151,10 @@ export async function searchPostgres(db: Db, options: SearchOptions): Promise<Se
     const [counted] = await rows<{ n: number }>(db, `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${p.add(SEARCH_LIMITS.countCap + 1)}) c`, p);
     const total = Number(counted?.n ?? 0);
     const hits = await loadHits(db, ids, plan);
-    return {
-      hits,
-      total: Math.min(total, SEARCH_LIMITS.countCap),
-      totalCapped: total > SEARCH_LIMITS.countCap,
-      offset,
-      limit,
-      order,
-    };
+    return resultPage(page, order, hits, total);
   } catch (err) {
     // The compiler writes every tsquery; if PostgreSQL ever rejects one, the reader gets a message, not a 500 with SQL in it.
-    if (isTsqueryError(err)) return empty("The search index could not run this query; try simpler words.");
+    if (isTsqueryError(err)) return refusedPage(page, INDEX_REFUSAL);
     throw err;
   }
 }
@@ -212,19 +193,7 @@ async function loadHits(db: Db, ids: number[], plan: PostgresSearchPlan): Promis
   for (const id of ids) {
     const r = byId.get(id);
     if (r === undefined) continue; // deleted between the two statements
-    hits.push({
-      id,
-      list: r.list,
-      mid: r.mid,
-      subject: r.subject,
-      subjectMarked: markTerms(r.subject, plan.subjectTerms),
-      fromName: r.fromName,
-      fromAddr: r.fromAddr,
-      date: r.date,
-      threadId: r.threadId,
-      threadSubject: r.threadSubject,
-      snippet: makeSnippet(r.body, plan.bodyTerms),
-    });
+    hits.push(toSearchHit(id, r, plan));
   }
   return hits;
 }

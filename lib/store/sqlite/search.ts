@@ -22,7 +22,7 @@ import { compileQuery } from "./query-compile";
 import { checkCost, positiveTerms } from "../../search/cost";
 import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
 import { parseQuery, QueryError, type Field } from "../../search/query-parse";
-import { makeSnippet, markTerms } from "../../mail/snippet";
+import { INDEX_REFUSAL, pagingRefusal, readPageRequest, refusedPage, resultPage, toSearchHit } from "../../search/page";
 import { fromSqlDate, toSqlDate } from "./sql-date";
 
 import type { MboxOptions, MboxPlan, SearchHit, SearchIndex, SearchOptions, SearchResult } from "../types";
@@ -119,11 +119,6 @@ function dateOrder(plan: SearchPlan, dir: "ASC" | "DESC"): string {
   return `ORDER BY ${plan.byMid ? "+m.date" : "m.date"} ${dir}, m.id ${dir}`;
 }
 
-function clampInt(value: number | undefined, min: number, max: number, dflt: number): number {
-  if (value === undefined || !Number.isFinite(value)) return dflt;
-  return Math.min(max, Math.max(min, Math.floor(value)));
-}
-
 /**
  * One page in relevance order. bm25 is computed by FTS5 for every row its
  * MATCH visits, so the match is confined to the rowid span of the newest
@@ -154,25 +149,18 @@ type WithDb<T> = T & { db?: Database.Database };
 
 export async function searchMessages(options: WithDb<SearchOptions>): Promise<SearchResult> {
   const db = connectionOf(options.db);
-  const limit = clampInt(options.limit, 1, SEARCH_LIMITS.maxPageSize, SEARCH_LIMITS.pageSize);
-  const offset = clampInt(options.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-  const requested = options.order ?? "date";
-  const empty = (error: string): SearchResult => ({
-    hits: [], total: 0, totalCapped: false, offset, limit, order: requested, error,
-  });
+  const page = readPageRequest(options);
+  const { limit, offset } = page;
   let plan: SearchPlan;
   try {
     plan = planSearch(options.q, options.now);
   } catch (err) {
-    if (err instanceof QueryError) return empty(err.message);
+    if (err instanceof QueryError) return refusedPage(page, err.message);
     throw err;
   }
-  if (offset >= SEARCH_LIMITS.pageCap) {
-    return empty(
-      `Only the first ${SEARCH_LIMITS.pageCap.toLocaleString("en-US")} results can be paged through; narrow the query (for example with d:).`,
-    );
-  }
-  const order: SearchOrder = requested === "relevance" && plan.rankMatch !== null ? "relevance" : "date";
+  const tooDeep = pagingRefusal(page);
+  if (tooDeep !== null) return refusedPage(page, tooDeep);
+  const order: SearchOrder = page.requested === "relevance" && plan.rankMatch !== null ? "relevance" : "date";
   const from = hitsFrom(plan, options.list, options.seriesRoots);
   try {
     const ids =
@@ -186,18 +174,11 @@ export async function searchMessages(options: WithDb<SearchOptions>): Promise<Se
       .get(...from.params, SEARCH_LIMITS.countCap + 1) as { n: number | bigint };
     const total = Number(counted.n);
     const hits = await loadHits(db, ids, plan);
-    return {
-      hits,
-      total: Math.min(total, SEARCH_LIMITS.countCap),
-      totalCapped: total > SEARCH_LIMITS.countCap,
-      offset,
-      limit,
-      order,
-    };
+    return resultPage(page, order, hits, total);
   } catch (err) {
     // The compiler quotes every term, so FTS5 should never reject one; if it
     // does, the reader gets a message, not a 500 with SQL in it.
-    if (isFtsError(err)) return empty("The search index could not run this query; try simpler words.");
+    if (isFtsError(err)) return refusedPage(page, INDEX_REFUSAL);
     throw err;
   }
 }
@@ -236,19 +217,7 @@ async function loadHits(db: Database.Database, ids: number[], plan: SearchPlan):
   for (const id of ids) {
     const r = byId.get(id);
     if (r === undefined) continue; // deleted between the two statements
-    hits.push({
-      id,
-      list: r.list,
-      mid: r.mid,
-      subject: r.subject,
-      subjectMarked: markTerms(r.subject, plan.subjectTerms),
-      fromName: r.fromName,
-      fromAddr: r.fromAddr,
-      date: toDate(r.date),
-      threadId: Number(r.threadId),
-      threadSubject: r.threadSubject,
-      snippet: makeSnippet(r.body, plan.bodyTerms),
-    });
+    hits.push(toSearchHit(id, { ...r, date: toDate(r.date), threadId: Number(r.threadId) }, plan));
   }
   return hits;
 }

@@ -1,15 +1,20 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { parseMessage } from "@/lib/mail/mime";
+import { PostgresArchiveWriter } from "@/lib/store/postgres/archive-writer";
 import { ensurePostgresSchema, PostgresMigrateError } from "@/lib/store/postgres/migrate";
+import { emptyCounts } from "@/lib/store/types";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "@/test/support/postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const MIGRATIONS = path.join(ROOT, "prisma", "postgres", "migrations");
 const TABLES = [
-  "Attachment", "GuardedRef", "List", "Message", "PatchMail", "ReplyTrailer", "Series", "SeriesBackfill",
+  "Attachment", "GuardedRef", "List", "Mail", "Message", "PatchMail", "ReplyTrailer", "Series", "SeriesBackfill",
   "SeriesDirty", "SeriesPatch", "SeriesVersion", "Thread", "ThreadRef", "_prisma_migrations",
 ];
 
@@ -19,9 +24,29 @@ async function freshDatabase(): Promise<string> {
   databases.push(db);
   return db.url;
 }
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "postgres-migrate-test-"));
 after(async () => {
   for (const db of databases) await db.drop();
+  fs.rmSync(TMP, { recursive: true, force: true });
 });
+
+/**
+ * A project root whose migrations end at `last`: ensurePostgresSchema on it
+ * builds a store as that migration left it, through Prisma as in production.
+ */
+function rootUpTo(last: string): string {
+  const root = fs.mkdtempSync(path.join(TMP, "root-"));
+  const migrations = path.join(root, "prisma", "postgres", "migrations");
+  fs.mkdirSync(migrations, { recursive: true });
+  for (const entry of fs.readdirSync(MIGRATIONS, { withFileTypes: true })) {
+    // Prisma does not follow a symlinked migration folder: copies.
+    if (!entry.isDirectory() || entry.name <= last) fs.cpSync(path.join(MIGRATIONS, entry.name), path.join(migrations, entry.name), { recursive: true });
+  }
+  fs.copyFileSync(path.join(ROOT, "prisma.config.ts"), path.join(root, "prisma.config.ts"));
+  for (const file of ["schema.prisma", "migrate-adapter.ts"]) fs.symlinkSync(path.join(ROOT, "prisma", "postgres", file), path.join(root, "prisma", "postgres", file));
+  for (const dir of ["lib", "node_modules"]) fs.symlinkSync(path.join(ROOT, dir), path.join(root, dir));
+  return root;
+}
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -111,4 +136,142 @@ test("errors name the problem and never the password", { skip: skipWithoutPostgr
   await assert.rejects(ensurePostgresSchema(clash, ROOT), (error: unknown) =>
     error instanceof PostgresMigrateError && /migrate deploy failed/.test(error.message) && /P3005/.test(error.message)
     && !error.message.includes(`:${clashPassword}@`));
+});
+
+// ------------------------------------------------------------ 20261206000000_mail_once
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+function multipart(mid: string, subject: string, files: { name: string; content: Buffer }[]): Buffer {
+  const parts = files.map((f) =>
+    `--b\nContent-Type: application/octet-stream; name="${f.name}"\nContent-Disposition: attachment; filename="${f.name}"\n`
+    + `Content-Transfer-Encoding: base64\n\n${f.content.toString("base64")}\n`);
+  return Buffer.from(
+    `From: Sender <s@example.org>\nTo: a@lists.example.org, b@lists.example.org\nSubject: ${subject}\nDate: Mon, 1 Jul 2024 10:00:00 +0000\n`
+    + `Message-ID: <${mid}>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n`
+    + `--b\nContent-Type: text/plain; charset=utf-8\n\nBody of ${subject}: déjà vu.\n${parts.join("")}--b--\n`,
+  );
+}
+
+function plain(mid: string, subject: string, body: string): Buffer {
+  return Buffer.from(`From: Sender <s@example.org>\nSubject: ${subject}\nDate: Tue, 2 Jul 2024 10:00:00 +0000\nMessage-ID: <${mid}>\n\n${body}`);
+}
+
+test("a store of the previous migration moves to one Mail per raw hash, and loses nothing", { skip: skipWithoutPostgres }, async () => {
+  const url = await freshDatabase();
+  await ensurePostgresSchema(url, rootUpTo("20261205000000_message_id_byte_order"));
+
+  // Two lists: X in both (with attachments, each copy holding its own as
+  // stored before), Y a variant of X's Message-ID, Z and W each in one list;
+  // Z's attachment stored before contents were kept (NULL), W's raw not UTF-8.
+  const mails = {
+    x: multipart("x@example.org", "cross-posted", [
+      { name: "a.bin", content: Buffer.from([0, 1, 2, 255]) }, { name: "b.txt", content: Buffer.from("second\n") },
+    ]),
+    y: plain("x@example.org", "a variant of x", "Other bytes, the same Message-ID.\n"),
+    z: multipart("z@example.org", "only in alpha", [{ name: "z.bin", content: Buffer.from("zz") }]),
+    w: Buffer.concat([plain("w@example.org", "only in beta", "Latin-1: "), Buffer.from([0xe9, 0x0a])]),
+  };
+  type Key = keyof typeof mails;
+  // [id, list, mail]: the cross-posted copy in beta has the lower id.
+  const copies: [number, number, Key][] = [[5, 2, "x"], [12, 1, "x"], [13, 1, "y"], [20, 1, "z"], [21, 2, "w"]];
+  const parsed = Object.fromEntries(await Promise.all(Object.entries(mails).map(async ([k, raw]) => [k, await parseMessage(raw)] as const)));
+  assert.equal(parsed.x!.attachments.length, 2);
+
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO "List" (id, name) VALUES (1, 'alpha'), (2, 'beta')`);
+    await client.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'x@example.org'), (2, 2, 'x@example.org'), (3, 1, 'z@example.org'), (4, 2, 'w@example.org')`);
+    const threadOf = (list: number, key: Key) => (key === "z" ? 3 : key === "w" ? 4 : list);
+    for (const [id, list, key] of copies) {
+      const p = parsed[key]!;
+      await client.query(
+        `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", subject, "fromAddr", date, "threadId", "bodyText", raw, size, fts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_tsvector('simple', $5))`,
+        [id, list, p.messageId, sha256(mails[key]), p.subject, p.fromAddr, p.date!.toISOString(), threadOf(list, key), p.bodyText, mails[key], mails[key].length],
+      );
+      for (const [position, a] of p.attachments.entries()) {
+        await client.query(`INSERT INTO "Attachment" ("messageId", position, filename, "contentType", size, content) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          id, position, a.filename, a.contentType, a.size, key === "z" ? null : Buffer.from(a.content),
+        ]);
+      }
+    }
+    await client.query(`INSERT INTO "ThreadRef" ("listId", mid, "threadId") VALUES (1, 'x@example.org', 1), (2, 'x@example.org', 2), (1, 'z@example.org', 3)`);
+    await client.query(`INSERT INTO "GuardedRef" ("messageId", "listId", mid) VALUES (20, 1, 'x@example.org')`);
+    await client.query(`INSERT INTO "PatchMail" ("messageId", "listId", revision, "normalizedTitle") VALUES (12, 1, 1, 'cross-posted')`);
+    await client.query(`INSERT INTO "ReplyTrailer" ("messageId", position, name, value) VALUES (13, 0, 'Acked-by', 'Someone <s@example.org>')`);
+    await client.query(`SELECT setval('"List_id_seq"', 2), setval('"Thread_id_seq"', 4), setval('"Message_id_seq"', 21)`);
+
+    const KEPT = `id, "listId", "messageId", "rawHash", subject, "fromAddr", date, "threadId", fts::text AS fts`;
+    const keptBefore = (await client.query(`SELECT ${KEPT} FROM "Message" ORDER BY id`)).rows;
+    const attachmentsOf = async (sql: string) => {
+      const byMessage = new Map<number, unknown[]>();
+      for (const { message, ...a } of (await client.query(sql)).rows) byMessage.set(message, [...(byMessage.get(message) ?? []), a]);
+      return byMessage;
+    };
+    const ATTACHMENT = `a.position, a.filename, a."contentType", a.size, a.content`;
+    const attachmentsBefore = await attachmentsOf(`SELECT a."messageId" AS message, ${ATTACHMENT} FROM "Attachment" a ORDER BY 1, a.position`);
+    const mailBefore = (await client.query(`SELECT id, raw, "bodyText", size FROM "Message" ORDER BY id`)).rows;
+    const hangingBefore = (await client.query(
+      `SELECT (SELECT json_agg("messageId") FROM "GuardedRef") AS g, (SELECT json_agg("messageId") FROM "PatchMail") AS p, (SELECT json_agg("messageId") FROM "ReplyTrailer") AS r`,
+    )).rows;
+
+    await ensurePostgresSchema(url, ROOT);
+
+    // Every Message row: the same id and fields, its bytes, text and size now its Mail's.
+    assert.deepEqual((await client.query(`SELECT ${KEPT} FROM "Message" ORDER BY id`)).rows, keptBefore);
+    assert.deepEqual((await client.query(`SELECT m.id, ma.raw, ma."bodyText", ma.size FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId" ORDER BY m.id`)).rows, mailBefore);
+    for (const [id, , key] of copies) assert.deepEqual(mailBefore.find((r) => r.id === id)?.raw, mails[key], `message ${id}: the raw bytes written`);
+    // Its attachments, read through its Mail, are those it had.
+    const attachmentsAfter = await attachmentsOf(
+      `SELECT m.id AS message, ${ATTACHMENT} FROM "Message" m JOIN "Attachment" a ON a."mailId" = m."mailId" ORDER BY 1, a.position`,
+    );
+    assert.deepEqual(attachmentsAfter, attachmentsBefore);
+    assert.equal(attachmentsAfter.get(5)?.length, 2);
+
+    // One Mail per raw hash, under its lowest copy's id; the copies of X share it, and X's attachments are stored once.
+    const mailRows = (await client.query(`SELECT id, "rawHash" FROM "Mail" ORDER BY id`)).rows;
+    assert.deepEqual(mailRows, [[5, "x"], [13, "y"], [20, "z"], [21, "w"]].map(([id, key]) => ({ id, rawHash: sha256(mails[key as Key]) })));
+    assert.deepEqual((await client.query(`SELECT id, "mailId" FROM "Message" ORDER BY id`)).rows.map((r) => [r.id, r.mailId]), [
+      [5, 5], [12, 5], [13, 13], [20, 20], [21, 21],
+    ]);
+    assert.deepEqual((await client.query(`SELECT "mailId", position FROM "Attachment" ORDER BY 1, 2`)).rows, [
+      { mailId: 5, position: 0 }, { mailId: 5, position: 1 }, { mailId: 20, position: 0 },
+    ]);
+    assert.deepEqual((await client.query(
+      `SELECT (SELECT json_agg("messageId") FROM "GuardedRef") AS g, (SELECT json_agg("messageId") FROM "PatchMail") AS p, (SELECT json_agg("messageId") FROM "ReplyTrailer") AS r`,
+    )).rows, hangingBefore);
+    for (const column of ["bodyText", "raw", "size"]) {
+      const [gone] = (await client.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'Message' AND column_name = $1`, [column])).rows;
+      assert.equal(gone.n, 0, `"Message".${column} dropped`);
+    }
+  } finally {
+    await client.end();
+  }
+
+  // The writer on the migrated store: X into a third list is a new copy of
+  // mail 5 (added, its attachments not stored again); a new mail takes an id
+  // past the migrated ones.
+  const writer = new PostgresArchiveWriter(url);
+  try {
+    const gamma = await writer.ensureList({ name: "gamma" });
+    const counts = emptyCounts();
+    const fresh = plain("new@example.org", "after the migration", "New.\n");
+    await writer.writeBatch(gamma, [
+      { raw: mails.x, parsed: parsed.x!, fallbackDate: null, position: "x" },
+      { raw: fresh, parsed: await parseMessage(fresh), fallbackDate: null, position: "new" },
+    ], counts, () => {});
+    assert.deepEqual(counts, { ...emptyCounts(), added: 2 });
+  } finally {
+    await writer.close();
+  }
+  const rows = await query<{ mailId: number; id: number; attachments: number }>(
+    url,
+    `SELECT m."mailId", ma.id, (SELECT count(*)::int FROM "Attachment" a WHERE a."mailId" = ma.id) AS attachments
+       FROM "Message" m JOIN "List" l ON l.id = m."listId" JOIN "Mail" ma ON ma.id = m."mailId" WHERE l.name = 'gamma' ORDER BY m.id`,
+  );
+  assert.equal(rows[0]?.mailId, 5);
+  assert.equal(rows[0]?.attachments, 2);
+  assert.ok((rows[1]?.mailId ?? 0) > 21, `the new mail's id ${rows[1]?.mailId}`);
 });

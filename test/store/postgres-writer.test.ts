@@ -6,7 +6,9 @@
 // index entries, guarded messages, counts, attachments, patch mails, trailers
 // and series. Then PostgreSQL alone: other arrival orders and batch sizes, a
 // batch that fails half-way, and two writers on one list at once all end in
-// that same archive. Skipped without PG_TEST_URL (test/support/postgres.ts).
+// that same archive; the same mail in two lists is stored once, whichever
+// list's writer gets there first, and each list's archive is still that one.
+// Skipped without PG_TEST_URL (test/support/postgres.ts).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -21,12 +23,13 @@ import { SqliteArchiveWriter } from "../../lib/store/sqlite/archive-writer";
 import { ensurePostgresSchema } from "../../lib/store/postgres/migrate";
 import { openPool } from "../../lib/store/postgres/pool";
 import { PostgresArchiveWriter } from "../../lib/store/postgres/archive-writer";
+import { PostgresReader } from "../../lib/store/postgres/reader";
 import { buildSearchVector, type SearchFields } from "../../lib/store/postgres/search-vector";
 import { DEFAULT_MAX_MESSAGE_BYTES, ingest } from "../../lib/ingest/ingest";
 import { readSource } from "../../lib/ingest/mail-sources";
 import { parseAll } from "../../lib/ingest/parse-pool";
 import { formatMboxrd, type MboxVariant } from "../../lib/mail/mbox";
-import { emptyCounts, type IncomingMessage, type IngestCounts } from "../../lib/store/types";
+import { emptyCounts, type IncomingMessage, type IngestCounts, type ListInfo } from "../../lib/store/types";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -166,18 +169,18 @@ async function newPostgres(): Promise<string> {
 }
 
 /** What ingest() does with a writer: batches in order, then the series. */
-async function writeAll(writer: PostgresArchiveWriter, messages: IncomingMessage[], batchSize: number): Promise<IngestCounts> {
+async function writeAll(writer: PostgresArchiveWriter, messages: IncomingMessage[], batchSize: number, list: ListInfo = LIST): Promise<IngestCounts> {
   const counts = emptyCounts();
-  const listId = await writer.ensureList(LIST);
+  const listId = await writer.ensureList(list);
   for (let i = 0; i < messages.length; i += batchSize) await writer.writeBatch(listId, messages.slice(i, i + batchSize), counts, () => {});
   await writer.refreshSeries();
   return counts;
 }
 
-async function writePostgres(url: string, messages: IncomingMessage[], batchSize: number): Promise<IngestCounts> {
+async function writePostgres(url: string, messages: IncomingMessage[], batchSize: number, list: ListInfo = LIST): Promise<IngestCounts> {
   const writer = new PostgresArchiveWriter(url);
   try {
-    return await writeAll(writer, messages, batchSize);
+    return await writeAll(writer, messages, batchSize, list);
   } finally {
     await writer.close();
   }
@@ -200,24 +203,19 @@ async function writeSqlite(messages: IncomingMessage[], batchSize: number, label
 }
 
 /**
- * A pool whose clients fail the next statement containing `marker` once
- * arm() is called: a batch that breaks half-way, as a lost connection or a
- * server error would break it.
+ * A pool whose clients ask `hook` about every statement they send: null lets
+ * it go, a promise holds it until it resolves, or fails it if it rejects.
  */
-function failingPool(url: string, marker: string): { pool: pg.Pool; arm: () => void } {
+function hookedPool(url: string, hook: (sql: string) => Promise<void> | null): pg.Pool {
   const pool = openPool(url, { max: 1 });
-  let armed = false;
   const patched = new WeakSet<object>();
   const patch = (client: pg.PoolClient) => {
     if (patched.has(client)) return client;
     patched.add(client);
     const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-      if (armed && typeof args[0] === "string" && args[0].includes(marker)) {
-        armed = false;
-        return Promise.reject(new Error("injected failure"));
-      }
-      return query(...args);
+      const held = typeof args[0] === "string" ? hook(args[0]) : null;
+      return held === null ? query(...args) : held.then(() => query(...args));
     };
     return client;
   };
@@ -227,7 +225,36 @@ function failingPool(url: string, marker: string): { pool: pg.Pool; arm: () => v
     if (callback !== undefined) return void connect(callback);
     return connect().then(patch);
   };
+  return pool;
+}
+
+/**
+ * A pool whose clients fail the next statement containing `marker` once
+ * arm() is called: a batch that breaks half-way, as a lost connection or a
+ * server error would break it.
+ */
+function failingPool(url: string, marker: string): { pool: pg.Pool; arm: () => void } {
+  let armed = false;
+  const pool = hookedPool(url, (sql) => {
+    if (!armed || !sql.includes(marker)) return null;
+    armed = false;
+    return Promise.reject(new Error("injected failure"));
+  });
   return { pool, arm: () => (armed = true) };
+}
+
+/** A pool whose clients hold their COMMITs until release(): a batch with all its rows written, not yet visible. */
+function commitHoldingPool(url: string): { pool: pg.Pool; holding: Promise<void>; release: () => void } {
+  let reached!: () => void;
+  let release!: () => void;
+  const holding = new Promise<void>((resolve) => (reached = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const pool = hookedPool(url, (sql) => {
+    if (sql !== "COMMIT") return null;
+    reached();
+    return released;
+  });
+  return { pool, holding, release };
 }
 
 // ---------------------------------------------------------------------------
@@ -240,6 +267,7 @@ type Row = Record<string, unknown>;
 interface Tables {
   lists: Row[];
   messages: Row[];
+  mails: Row[];
   threads: Row[];
   refs: Row[];
   guardedRefs: Row[];
@@ -285,6 +313,7 @@ function canonical(t: Tables) {
   const versions = t.versions.map(normalize);
   return {
     lists: t.lists.map(normalize),
+    mails: t.mails.map((r) => `${r.rawHash} ${r.size}`).sort(cmp),
     messages: messages
       .map(({ id: _id, listId: _list, threadId, raw, bodyText, ...rest }): Row => {
         assert.equal(sha256(raw as Buffer), rest.rawHash, `raw of ${String(rest.messageId)} matches its hash`);
@@ -303,7 +332,7 @@ function canonical(t: Tables) {
     guardedRefs: t.guardedRefs.map((r) => `${hashOf.get(r.messageId as number)} ${normalize(r).mid}`).sort(cmp),
     attachments: t.attachments
       .map(normalize)
-      .map(({ id: _id, messageId, content, ...rest }) => ({ ...rest, message: hashOf.get(messageId as number), content: content === null ? null : sha256(content as Buffer) }))
+      .map(({ id: _id, content, ...rest }) => ({ ...rest, content: content === null ? null : sha256(content as Buffer) }))
       .sort(byJson),
     patchMails: t.patchMails
       .map(normalize)
@@ -360,14 +389,18 @@ function orderFree(dump: Dump) {
   };
 }
 
+// A message's bytes, text and attachments as it reads them: through its Mail.
 const TABLE_SQL = {
   lists: `SELECT name, address, description, "messageCount", "lastDate" FROM "List" ORDER BY name`,
-  messages: `SELECT id, "listId", "messageId", "rawHash", subject, "fromName", "fromAddr", "toAddrs", "ccAddrs", date, "inReplyTo", "references",
-                    "threadId", "bodyText", "hasPatch", raw, size, "mergeGuarded" FROM "Message"`,
+  messages: `SELECT m.id, m."listId", m."messageId", m."rawHash", m.subject, m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", m.date,
+                    m."inReplyTo", m."references", m."threadId", ma."bodyText", m."hasPatch", ma.raw, ma.size, m."mergeGuarded"
+               FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId"`,
+  mails: `SELECT "rawHash", size FROM "Mail"`,
   threads: `SELECT id, "listId", "rootMid", subject, "fromName", "messageCount", "firstDate", "lastDate" FROM "Thread"`,
   refs: `SELECT mid, "threadId" FROM "ThreadRef"`,
   guardedRefs: `SELECT "messageId", mid FROM "GuardedRef"`,
-  attachments: `SELECT id, "messageId", position, filename, "contentType", size, content FROM "Attachment"`,
+  attachments: `SELECT a.id, ma."rawHash" AS mail, a.position, a.filename, a."contentType", a.size, a.content
+                  FROM "Attachment" a JOIN "Mail" ma ON ma.id = a."mailId"`,
   patchMails: `SELECT "messageId", "listId", revision, counter, total, rfc, resend, "isPullRequest", prefixes, "normalizedTitle", "changeId", "versionId" FROM "PatchMail"`,
   trailers: `SELECT "messageId", position, name, value FROM "ReplyTrailer"`,
   series: `SELECT id, "listId", "latestVersionId", "versionCount", "firstDate", "lastDate" FROM "Series"`,
@@ -388,15 +421,40 @@ function sqliteDump(file: string): Dump {
   }
 }
 
-async function postgresDump(url: string): Promise<Dump> {
+/**
+ * Leaves only `list`'s rows, and the mails they hold, for the rest of the
+ * transaction: a dump of one list of several.
+ */
+async function keepOnlyList(client: pg.Client, list: string): Promise<void> {
+  const [kept] = (await client.query<{ id: number }>(`SELECT id FROM "List" WHERE name = $1`, [list])).rows;
+  assert.ok(kept, `list ${list}`);
+  // Deleting a series or a message takes what hangs off it (versions and patches; guarded refs, patch mails, trailers).
+  for (const sql of [
+    `DELETE FROM "Series" WHERE "listId" <> $1`,
+    `DELETE FROM "Message" WHERE "listId" <> $1`,
+    `DELETE FROM "SeriesDirty" WHERE "threadId" IN (SELECT id FROM "Thread" WHERE "listId" <> $1)`,
+    `DELETE FROM "Thread" WHERE "listId" <> $1`,
+    `DELETE FROM "List" WHERE id <> $1`,
+  ]) await client.query(sql, [kept.id]);
+  await client.query(`DELETE FROM "Mail" ma WHERE NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."mailId" = ma.id)`);
+}
+
+/** The whole store's dump, or with `list` only that list's (its rows and the mails they hold). */
+async function postgresDump(url: string, list?: string): Promise<Dump> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    if (list !== undefined) {
+      await client.query("BEGIN");
+      await keepOnlyList(client, list);
+    }
     const tables: Partial<Tables> = {};
     for (const [key, sql] of Object.entries(TABLE_SQL)) (tables as Record<string, Row[]>)[key] = (await client.query(sql)).rows as Row[];
     tables.dirty = Number((await client.query(`SELECT count(*) AS n FROM "SeriesDirty"`)).rows[0].n);
     // Every stored message is searchable: its vector is buildSearchVector of its stored fields.
-    const fields = (await client.query(`SELECT id, subject, "fromName", "fromAddr", "toAddrs", "ccAddrs", "bodyText" FROM "Message"`)).rows as (SearchFields & { id: number })[];
+    const fields = (
+      await client.query(`SELECT m.id, m.subject, m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", ma."bodyText" FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId"`)
+    ).rows as (SearchFields & { id: number })[];
     const wrong = await client.query(
       `SELECT m."messageId" FROM "Message" m JOIN unnest($1::int[], $2::text[]) AS x(id, v) ON x.id = m.id WHERE m.fts IS DISTINCT FROM x.v::tsvector`,
       [fields.map((f) => f.id), fields.map((f) => buildSearchVector(f))],
@@ -404,6 +462,7 @@ async function postgresDump(url: string): Promise<Dump> {
     assert.deepEqual(wrong.rows, [], "messages whose search vector is not that of their fields");
     return canonical(tables as Tables);
   } finally {
+    if (list !== undefined) await client.query("ROLLBACK");
     await client.end();
   }
 }
@@ -561,5 +620,146 @@ describe("PostgreSQL writer", { skip: skipWithoutPostgres }, () => {
     // Which writer stored which of two same-date variants decides which one a
     // series shows (as arrival order does on SQLite): compared without that.
     assertSameDump(orderFree(await postgresDump(url)), orderFree(reference), "two writers");
+  });
+
+  const MIRROR = { name: "mirror", address: "mirror@lists.example.org" };
+
+  /** Each mail once, with its attachments once, every list's copy pointing at it. */
+  async function assertStoredOnce(url: string, lists: number): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const [row] = (await client.query(
+        `SELECT (SELECT count(*)::int FROM "Mail") AS mails, (SELECT count(*)::int FROM "Message") AS messages, (SELECT count(*)::int FROM "Attachment") AS attachments,
+                (SELECT count(*)::int FROM "Mail" ma WHERE (SELECT count(DISTINCT m."listId") FROM "Message" m WHERE m."mailId" = ma.id) <> $1) AS "notInEveryList",
+                (SELECT count(*)::int FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId" WHERE ma."rawHash" <> m."rawHash") AS "wrongMail"`,
+        [lists],
+      )).rows;
+      assert.deepEqual(row, {
+        mails: reference.mails.length, messages: lists * reference.messages.length, attachments: reference.attachments.length, notInEveryList: 0, wrongMail: 0,
+      });
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** A one-list dump is `expected` (a dump of the reference), under the list's own name. */
+  function assertSameArchive<T extends { lists: Row[] }>(dump: T, expected: T, list: ListInfo, label: string): void {
+    assert.deepEqual(dump.lists, [{ ...expected.lists[0], name: list.name, address: list.address ?? null, description: list.description ?? null }], label);
+    assertSameDump({ ...dump, lists: [] }, { ...expected, lists: [] }, label);
+  }
+
+  test("a mail in two lists is stored once; each list has it, counted as added, and reads it", async () => {
+    const url = await newPostgres();
+    const counts = { [LIST.name]: emptyCounts(), [MIRROR.name]: emptyCounts() };
+    for (const list of [LIST, MIRROR]) {
+      for (const messages of messagesByRun) addCounts(counts[list.name]!, await writePostgres(url, messages, 1000, list));
+    }
+    // Already stored for the first list is new to the second: added, not a duplicate.
+    assert.deepEqual(counts[MIRROR.name], referenceCounts);
+    assert.deepEqual(counts[LIST.name], referenceCounts);
+    await assertStoredOnce(url, 2);
+    assertSameDump(await postgresDump(url, LIST.name), reference, "the first list");
+    assertSameArchive(await postgresDump(url, MIRROR.name), reference, MIRROR, "the second list");
+
+    const reader = new PostgresReader(url);
+    try {
+      const withAttachment = all.find((m) => (m.parsed?.attachments.length ?? 0) > 0)!;
+      const mid = withAttachment.parsed!.messageId!;
+      const copies = [];
+      for (const name of [LIST.name, MIRROR.name]) {
+        const list = (await reader.getList(name))!;
+        const [view] = await reader.listMessageVariants(list, mid);
+        assert.ok(view, `${mid} in ${name}`);
+        const attachment = await reader.getAttachment(list.id, mid, 0);
+        copies.push({ view, attachment, raw: await reader.getRawById(view.id) });
+      }
+      const [first, second] = copies as [(typeof copies)[0], (typeof copies)[0]];
+      assert.notEqual(first.view.id, second.view.id, "two copies");
+      assert.equal(first.view.list, LIST.name);
+      assert.equal(second.view.list, MIRROR.name);
+      assert.deepEqual(first.raw, withAttachment.raw);
+      assert.deepEqual(second.raw, withAttachment.raw);
+      assert.equal(second.view.bodyText, first.view.bodyText);
+      assert.ok(first.view.attachments.length > 0);
+      assert.deepEqual(second.view.attachments, first.view.attachments);
+      assert.ok(first.attachment?.content && first.attachment.content.length > 0);
+      assert.deepEqual(second.attachment?.content, first.attachment.content);
+
+      // The /all/ thread: both lists' threads of the mail, and each copy once with its list and its (one) mail.
+      const threads = await reader.listSpanningThreadIds(first.view.threadId, 10);
+      assert.equal(threads[0], first.view.threadId, "the thread asked for first");
+      assert.ok(threads.includes(second.view.threadId), "the other list's thread");
+      assert.deepEqual(await reader.listSpanningThreadIds(first.view.threadId, 1), [first.view.threadId], "at most `limit`");
+      const members = await reader.listSpanningMembers(threads);
+      const ofMail = members.filter((m) => m.mid === mid);
+      assert.deepEqual(ofMail.map((m) => [m.id, m.list]).sort(), [[first.view.id, LIST.name], [second.view.id, MIRROR.name]].sort());
+      assert.equal(ofMail[0]!.mailId, ofMail[1]!.mailId, "one mail");
+      assert.equal(members.length, new Set(members.map((m) => m.id)).size);
+      for (let i = 1; i < members.length; i++) {
+        const [a, b] = [members[i - 1]!, members[i]!];
+        assert.ok(a.date.getTime() < b.date.getTime() || (a.date.getTime() === b.date.getTime() && a.id < b.id), "oldest first, then by id");
+      }
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test("two lists' writers storing the same mail at once: one Mail row, its attachments once, both lists whole", async () => {
+    // The first writer's batch is written and holds its COMMIT; the second
+    // one's INSERT into "Mail" must then wait for it, find the rows taken,
+    // and use them.
+    const url = await newPostgres();
+    const { pool, holding, release } = commitHoldingPool(url);
+    const first = new PostgresArchiveWriter(pool);
+    const second = new PostgresArchiveWriter(url);
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    try {
+      const counts = [emptyCounts(), emptyCounts()];
+      const firstList = await first.ensureList(LIST);
+      const secondList = await second.ensureList(MIRROR);
+      const firstDone = first.writeBatch(firstList, all, counts[0]!, () => {});
+      await holding;
+      const secondDone = second.writeBatch(secondList, all, counts[1]!, () => {});
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await watcher.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO "Mail"%'`,
+        );
+        if (rows.length > 0) break;
+        assert.ok(waited < 30_000, "the second writer never waited for the first one's mails");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      release();
+      await Promise.all([firstDone, secondDone]);
+      await first.refreshSeries();
+      await second.refreshSeries();
+      assert.deepEqual(counts, [referenceCounts, referenceCounts]);
+    } finally {
+      release();
+      await watcher.end();
+      await first.close();
+      await second.close();
+      await pool.end();
+    }
+    await assertStoredOnce(url, 2);
+    assertSameDump(await postgresDump(url, LIST.name), reference, "the first list");
+    assertSameArchive(await postgresDump(url, MIRROR.name), reference, MIRROR, "the second list");
+  });
+
+  test("two lists' writers racing through the same mail in different orders neither deadlock nor store a mail twice", async () => {
+    const url = await newPostgres();
+    const one = new PostgresArchiveWriter(url);
+    const two = new PostgresArchiveWriter(url);
+    try {
+      const [a, b] = await Promise.all([writeAll(one, all, 40), writeAll(two, shuffled(all, 3), 40, MIRROR)]);
+      assert.deepEqual([a, b], [referenceCounts, referenceCounts]);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+    await assertStoredOnce(url, 2);
+    assertSameDump(await postgresDump(url, LIST.name), reference, "the list in file order");
+    assertSameArchive(orderFree(await postgresDump(url, MIRROR.name)), orderFree(reference), MIRROR, "the shuffled list");
   });
 });

@@ -3,7 +3,8 @@
 // the store contract test (test/store/contract.test.ts) can ask both backends
 // the same questions and expect the same answers. Migrates the database
 // first, fills "Message".fts with buildSearchVector (what the PostgreSQL
-// writer stores) and moves every id sequence past the copied ids.
+// writer stores, the body text read from the message's Mail) and moves every
+// id sequence past the copied ids.
 //
 // Batched: multi-row INSERTs of up to BATCH_ROWS rows (and under PostgreSQL's
 // 65,535 parameters), one transaction for the whole copy.
@@ -18,13 +19,13 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 // Parents before children (foreign keys).
 const TABLES = [
-  "List", "Thread", "Message", "Attachment", "ThreadRef", "GuardedRef", "PatchMail", "ReplyTrailer",
+  "List", "Thread", "Mail", "Message", "Attachment", "ThreadRef", "GuardedRef", "PatchMail", "ReplyTrailer",
   "Series", "SeriesVersion", "SeriesPatch", "SeriesDirty", "SeriesBackfill",
 ] as const;
 
 const BATCH_ROWS = 500;
 const MAX_PARAMS = 65_000;
-/** Raw mail is the bulk of a Message row: a batch stops growing past this many bytes. */
+/** Raw mail is the bulk of a Mail row: a batch stops growing past this many bytes. */
 const BATCH_BYTES = 32 * 1024 * 1024;
 
 interface Column {
@@ -85,7 +86,9 @@ async function copyTable(source: Database.Database, client: pg.Client, table: st
   const casts = [...columns.map((c) => castOf(c.type)), ...(isMessage ? ["::tsvector"] : [])];
   const width = insertNames.length;
   const maxRows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(MAX_PARAMS / width)));
-  const select = source.prepare(`SELECT ${names.map((n) => `"${n}"`).join(", ")} FROM "${table}" ORDER BY rowid`);
+  // A message's search vector holds its mail's body text.
+  const body = isMessage ? `, (SELECT "bodyText" FROM "Mail" WHERE id = "Message"."mailId") AS "bodyText"` : "";
+  const select = source.prepare(`SELECT ${names.map((n) => `"${n}"`).join(", ")}${body} FROM "${table}" ORDER BY rowid`);
   let batch: unknown[][] = [];
   let bytes = 0;
   let copied = 0;

@@ -5,26 +5,34 @@
 // trip each; instead each batch
 //
 //   1. hashes its messages and reads, in a handful of statements, what the
-//      store already has of them: which raw hashes and Message-IDs exist, and
-//      the ThreadRef (and GuardedRef) rows of every Message-ID the batch names;
+//      store already has of them: which mails are stored (by raw hash, in any
+//      list) and which of those are in this list already, which Message-IDs
+//      exist, and the ThreadRef (and GuardedRef) rows of every Message-ID the
+//      batch names;
 //   2. threads the batch in memory against that snapshot
 //      (lib/threading/batch-threads.ts, the SQLite writer's algorithm step for
 //      step; only rechecks of guarded messages read more, on demand);
 //   3. takes row ids for its messages and new threads from the sequences in
 //      one statement each, so every row is complete before it is written;
-//   4. writes: threads, merges (one UPDATE per table for all of them),
-//      messages in multi-row INSERTs (raw bytes as binary parameters, the
-//      search vector as a tsvector literal), then refs, guarded refs,
-//      attachments and series rows with unnest arrays, and refreshes the
-//      summaries of the threads it touched in one UPDATE.
+//   4. writes: threads, merges (one UPDATE per table for all of them), the
+//      mails not stored yet (raw bytes as binary parameters) with their
+//      attachments, messages (this list's copies) in multi-row INSERTs (the
+//      search vector as a tsvector literal), then refs, guarded refs and
+//      series rows with unnest arrays, and refreshes the summaries of the
+//      threads it touched in one UPDATE.
 //
 // One transaction per batch, so a killed process leaves whole batches only.
 // Concurrent ingests: the batch first takes a transaction-scoped advisory
 // lock on its list (pg_advisory_xact_lock(LIST_LOCK, listId)), before it reads
 // anything, so batches of one list run one after the other and each sees every
 // batch committed before it, as SQLite's write lock gives; batches of
-// different lists run side by side (their rows never meet). Ids come from the
-// sequences, which never hand one out twice.
+// different lists run side by side. Their rows meet in one place only: a mail
+// both lists carry is one Mail row. Either batch may insert it first; the
+// unique raw hash and ON CONFLICT DO NOTHING let one row in, the other batch
+// waits for it to commit and takes its id (and leaves its attachments to it).
+// Each batch inserts its mails in raw-hash order, so two batches waiting on
+// each other's mails cannot deadlock. Ids come from the sequences, which
+// never hand one out twice.
 //
 // Where the stored rows differ from SQLite's, by necessity:
 // - text cannot hold U+0000 in PostgreSQL: it is stored as U+FFFD (pgText in
@@ -54,8 +62,8 @@ const EPOCH = new Date(0);
 // Dates as the SQLite store clamps them (lib/store/sqlite/sql-date.ts): years 1-9999.
 const MIN_TIME = Date.parse("0001-01-01T00:00:00.000Z");
 const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
-// Rows per INSERT of messages and attachments, and bytes: a chunk is one
-// statement's parameters held at once. Small enough that the next chunk's
+// Rows per INSERT of mails, messages and attachments, and bytes: a chunk is
+// one statement's parameters held at once. Small enough that the next chunk's
 // search vectors are built while the server stores this one.
 const CHUNK_ROWS = 100;
 const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -243,14 +251,20 @@ export class PostgresArchiveWriter implements ArchiveWriter {
       });
     });
 
-    // What the store has already: raw hashes (duplicates) and Message-IDs (variants).
-    const seenHashes = new Set(
-      candidates.length === 0
-        ? []
-        : (await client.query<{ rawHash: string }>(`SELECT "rawHash" FROM "Message" WHERE "listId" = $1 AND "rawHash" = ANY($2::text[])`, [
-            listId, [...new Set(candidates.map((c) => c.rawHash))],
-          ])).rows.map((r) => r.rawHash),
-    );
+    // What the store has already: mails by raw hash, those in this list (duplicates), and Message-IDs (variants).
+    const storedMails = new Map<string, number>();
+    const seenHashes = new Set<string>();
+    if (candidates.length > 0) {
+      const stored = await client.query<{ id: number; rawHash: string; here: boolean }>(
+        `SELECT ma.id, ma."rawHash", EXISTS (SELECT 1 FROM "Message" m WHERE m."listId" = $1 AND m."rawHash" = ma."rawHash") AS here
+           FROM "Mail" ma WHERE ma."rawHash" = ANY($2::text[])`,
+        [listId, [...new Set(candidates.map((c) => c.rawHash))]],
+      );
+      for (const row of stored.rows) {
+        storedMails.set(row.rawHash, row.id);
+        if (row.here) seenHashes.add(row.rawHash);
+      }
+    }
     const seenMids = new Set(
       candidates.length === 0
         ? []
@@ -304,7 +318,8 @@ export class PostgresArchiveWriter implements ArchiveWriter {
       await client.query(`UPDATE "ThreadRef" r SET "threadId" = x.i FROM unnest($1::int[], $2::int[]) AS x(f, i) WHERE r."threadId" = x.f`, merge);
       await client.query(`DELETE FROM "Thread" WHERE id = ANY($1::int[])`, [merge[0]]);
     }
-    await this.insertMessages(client, listId, added, ids, result.messageThreads, result.guarded);
+    const mailIds = await this.storeMails(client, added, storedMails);
+    await this.insertMessages(client, listId, added, ids, mailIds, result.messageThreads, result.guarded);
     if (result.newRefs.length > 0) {
       await client.query(
         `INSERT INTO "ThreadRef" ("listId", mid, "threadId") SELECT $1, mid, t FROM unnest($2::text[], $3::int[]) AS x(mid, t) ON CONFLICT DO NOTHING`,
@@ -322,7 +337,6 @@ export class PostgresArchiveWriter implements ArchiveWriter {
       await client.query(`UPDATE "Message" SET "mergeGuarded" = false WHERE id = ANY($1::int[])`, [result.liftedStored]);
       await client.query(`DELETE FROM "GuardedRef" WHERE "messageId" = ANY($1::int[])`, [result.liftedStored]);
     }
-    await this.insertAttachments(client, added, ids);
     await this.series.write(client, listId, seriesRows);
     await refreshThreads(client, result.touched);
     await this.series.markDirty(client, result.touched);
@@ -340,12 +354,13 @@ export class PostgresArchiveWriter implements ArchiveWriter {
     listId: number,
     added: Incoming[],
     ids: number[],
+    mailIds: Map<string, number>,
     threadOf: Map<number, number>,
     guarded: Map<number, string[]>,
   ): Promise<void> {
-    const COLUMNS = 18;
-    const head = `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", subject, "fromName", "fromAddr", "toAddrs", "ccAddrs", date,
-      "inReplyTo", "references", "threadId", "bodyText", "hasPatch", raw, size, "mergeGuarded", fts) VALUES `;
+    const COLUMNS = 16;
+    const head = `INSERT INTO "Message" (id, "listId", "messageId", "mailId", "rawHash", subject, "fromName", "fromAddr", "toAddrs", "ccAddrs",
+      date, "inReplyTo", "references", "threadId", "hasPatch", "mergeGuarded", fts) VALUES `;
     let pending: Promise<unknown> | null = null;
     for (let start = 0; start < added.length; ) {
       const params: unknown[] = [listId];
@@ -354,7 +369,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
       let i = start;
       for (; i < added.length && tuples.length < CHUNK_ROWS && (tuples.length === 0 || bytes < CHUNK_BYTES); i++) {
         const item = added[i] as Incoming;
-        const { parsed, message } = item;
+        const { parsed } = item;
         const id = ids[i] as number;
         const fields = {
           subject: pgText(parsed.subject),
@@ -366,14 +381,15 @@ export class PostgresArchiveWriter implements ArchiveWriter {
         };
         const n = params.length;
         params.push(
-          id, item.mid, item.rawHash, fields.subject, fields.fromName, fields.fromAddr, fields.toAddrs, fields.ccAddrs, storedDate(dateOf(item)),
-          item.inReplyTo === null ? null : pgText(item.inReplyTo), pgText(item.references.join(" ")), threadOf.get(id), fields.bodyText,
-          parsed.hasPatch, message.raw, message.raw.length, guarded.has(id), buildSearchVector(fields),
+          id, item.mid, mailIds.get(item.rawHash), item.rawHash, fields.subject, fields.fromName, fields.fromAddr, fields.toAddrs, fields.ccAddrs,
+          storedDate(dateOf(item)), item.inReplyTo === null ? null : pgText(item.inReplyTo), pgText(item.references.join(" ")), threadOf.get(id),
+          parsed.hasPatch, guarded.has(id), buildSearchVector(fields),
         );
         const p = Array.from({ length: COLUMNS }, (_, k) => `$${n + k + 1}`);
         p[COLUMNS - 1] += "::tsvector";
         tuples.push(`(${p[0]}, $1, ${p.slice(1).join(", ")})`);
-        bytes += message.raw.length + fields.bodyText.length;
+        // The search vector grows with the body text.
+        bytes += fields.bodyText.length;
       }
       start = i;
       // The previous chunk is being stored meanwhile; one statement in flight at a time.
@@ -383,30 +399,76 @@ export class PostgresArchiveWriter implements ArchiveWriter {
     if (pending !== null) await pending;
   }
 
-  private async insertAttachments(client: Client, added: Incoming[], ids: number[]): Promise<void> {
-    const rows: unknown[][] = [];
-    added.forEach((item, i) => {
+  /**
+   * The Mail row of every added message, by raw hash: `stored` holds those
+   * found at the start; the others are inserted here, with their attachments.
+   * A mail another list's writer inserted meanwhile is left to it: its row
+   * is read once that writer has committed.
+   */
+  private async storeMails(client: Client, added: Incoming[], stored: Map<string, number>): Promise<Map<string, number>> {
+    const mailIds = new Map(stored);
+    // Raw-hash order: see the header (two writers waiting on each other's mails).
+    const missing = added.filter((item) => !stored.has(item.rawHash)).sort((a, b) => (a.rawHash < b.rawHash ? -1 : a.rawHash > b.rawHash ? 1 : 0));
+    const rows = missing.map((item) => [item.rawHash, pgText(item.parsed.bodyText), item.message.raw, item.message.raw.length]);
+    const created = new Set<string>();
+    await insertChunked<{ id: number; rawHash: string }>(
+      client,
+      rows,
+      (row) => (row[2] as Buffer).length + (row[1] as string).length,
+      (tuples) => `INSERT INTO "Mail" ("rawHash", "bodyText", raw, size) VALUES ${tuples} ON CONFLICT ("rawHash") DO NOTHING RETURNING id, "rawHash"`,
+      (inserted) => {
+        for (const row of inserted) {
+          mailIds.set(row.rawHash, row.id);
+          created.add(row.rawHash);
+        }
+      },
+    );
+    const raced = missing.filter((item) => !created.has(item.rawHash)).map((item) => item.rawHash);
+    if (raced.length > 0) {
+      const found = await client.query<{ id: number; rawHash: string }>(`SELECT id, "rawHash" FROM "Mail" WHERE "rawHash" = ANY($1::text[])`, [raced]);
+      for (const row of found.rows) mailIds.set(row.rawHash, row.id);
+    }
+    const attachments: unknown[][] = [];
+    for (const item of missing) {
+      if (!created.has(item.rawHash)) continue;
       item.parsed.attachments.forEach((a, position) => {
         // Bytes may arrive from a parse worker as a plain Uint8Array view.
         const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
-        rows.push([ids[i], position, a.filename === null ? null : pgText(a.filename), pgText(a.contentType), a.size, content]);
+        attachments.push([mailIds.get(item.rawHash), position, a.filename === null ? null : pgText(a.filename), pgText(a.contentType), a.size, content]);
       });
-    });
-    for (let start = 0; start < rows.length; ) {
-      const params: unknown[] = [];
-      const tuples: string[] = [];
-      let bytes = 0;
-      let i = start;
-      for (; i < rows.length && tuples.length < CHUNK_ROWS && (tuples.length === 0 || bytes < CHUNK_BYTES); i++) {
-        const row = rows[i] as unknown[];
-        const n = params.length;
-        params.push(...row);
-        tuples.push(`(${row.map((_, k) => `$${n + k + 1}`).join(", ")})`);
-        bytes += (row[5] as Buffer).length;
-      }
-      start = i;
-      await client.query(`INSERT INTO "Attachment" ("messageId", position, filename, "contentType", size, content) VALUES ${tuples.join(", ")}`, params);
     }
+    await insertChunked(client, attachments, (row) => (row[5] as Buffer).length, (tuples) =>
+      `INSERT INTO "Attachment" ("mailId", position, filename, "contentType", size, content) VALUES ${tuples}`);
+    return mailIds;
+  }
+}
+
+/**
+ * Multi-row INSERTs of `rows`, a chunk of at most CHUNK_ROWS rows (or
+ * CHUNK_BYTES, by `bytesOf`) per statement; `received` gets each chunk's
+ * RETURNING rows.
+ */
+async function insertChunked<R extends pg.QueryResultRow>(
+  client: Client,
+  rows: unknown[][],
+  bytesOf: (row: unknown[]) => number,
+  statement: (tuples: string) => string,
+  received: (rows: R[]) => void = () => {},
+): Promise<void> {
+  for (let start = 0; start < rows.length; ) {
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    let bytes = 0;
+    let i = start;
+    for (; i < rows.length && tuples.length < CHUNK_ROWS && (tuples.length === 0 || bytes < CHUNK_BYTES); i++) {
+      const row = rows[i] as unknown[];
+      const n = params.length;
+      params.push(...row);
+      tuples.push(`(${row.map((_, k) => `$${n + k + 1}`).join(", ")})`);
+      bytes += bytesOf(row);
+    }
+    start = i;
+    received((await client.query<R>(statement(tuples.join(", ")), params)).rows);
   }
 }
 

@@ -14,13 +14,17 @@
 //   never as one statement per 500 ids;
 // - dates are bound as ISO strings and compared as timestamptz; they come back
 //   as Date, booleans as booleans, counts as numbers (lib/store/postgres/pool.ts).
+//
+// A message row is one list's copy; its bytes, text and attachments are its
+// Mail's (one for every list carrying it), so reads of them join "Mail" on
+// m."mailId" (alias ma) in the same statement.
 import pg from "pg";
 import type {
   ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
 import {
-  MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
-  type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type StoredAttachment, type ThreadCursor,
+  MAX_SPANNING_COPIES, MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
+  type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type SpanningMember, type StoredAttachment, type ThreadCursor,
 } from "../types";
 import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
@@ -35,7 +39,11 @@ export type { Row };
 export type Run = <T extends Row = Row>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
 
 const MESSAGE_COLUMNS = `m.id, m."messageId", m.subject, m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", m.date, m."inReplyTo",
-  m."references", m."bodyText", m."hasPatch", m."threadId", m."rawHash"`;
+  m."references", ma."bodyText", m."hasPatch", m."threadId", m."rawHash"`;
+// octet_length reads the stored size (toast header), not the text: UTF-8 bytes, as SQLite's.
+const MEMBER_COLUMNS = `m.id, m."messageId", m.subject, m."fromName", m.date, m."references", m."inReplyTo", m."mergeGuarded",
+  octet_length(ma."bodyText") AS "textBytes"`;
+const WITH_MAIL = `"Message" m JOIN "Mail" ma ON ma.id = m."mailId"`;
 const THREAD_COLUMNS = `t.id, t."rootMid", t.subject, t."fromName", t."messageCount", t."firstDate", t."lastDate"`;
 const LIST_COLUMNS = `id, name, address, description, "messageCount", "lastDate"`;
 const STATE_COLUMNS = `m.id, m."threadId", m."rawHash", m.date, t."messageCount" AS "threadCount", t."lastDate" AS "threadLastDate",
@@ -68,24 +76,36 @@ export const READER_SQL = {
     WHERE l.name = $2`,
   variantIds: `SELECT id FROM "Message" WHERE "listId" = $1 AND "messageId" = $2 ORDER BY id LIMIT ${MAX_VARIANTS}`,
   attachment: `SELECT a.filename, a."contentType", a.content, m.id AS "messageRowId", m."rawHash", m.date
-    FROM "Message" m JOIN "Attachment" a ON a."messageId" = m.id
+    FROM "Message" m JOIN "Attachment" a ON a."mailId" = m."mailId"
     WHERE m."listId" = $1 AND m."messageId" = $2 AND a.position = $3 ORDER BY m.id LIMIT 1`,
-  rawById: `SELECT raw FROM "Message" WHERE id = $1`,
-  rawVariants: `SELECT raw, "rawHash", date FROM "Message" WHERE "listId" = $1 AND "messageId" = $2 ORDER BY id LIMIT $3`,
+  rawById: `SELECT ma.raw FROM ${WITH_MAIL} WHERE m.id = $1`,
+  rawVariants: `SELECT ma.raw, m."rawHash", m.date FROM ${WITH_MAIL} WHERE m."listId" = $1 AND m."messageId" = $2 ORDER BY m.id LIMIT $3`,
   thread: `SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = $1`,
-  // octet_length reads the stored size (toast header), not the text: UTF-8 bytes, as SQLite's.
-  threadMembers: `SELECT id, "messageId", subject, "fromName", date, "references", "inReplyTo", "mergeGuarded", octet_length("bodyText") AS "textBytes"
-    FROM "Message" WHERE "threadId" = $1 ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
-  threadRaws: `SELECT raw, "rawHash", date FROM "Message" WHERE "threadId" = $1 ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
+  threadMembers: `SELECT ${MEMBER_COLUMNS} FROM ${WITH_MAIL} WHERE m."threadId" = $1 ORDER BY m.date, m.id LIMIT ${MAX_THREAD_MESSAGES}`,
+  // Every list's threads that share a Message-ID with one found so far, this
+  // thread first. PostgreSQL runs a WITH RECURSIVE only as far as the outer
+  // query reads it, so the LIMIT bounds the walk, and rows come in the order
+  // found (breadth first); UNION drops threads already found, so it ends.
+  // The other lists' rows of a Message-ID come from ThreadRef_mid_idx.
+  spanningThreadIds: `WITH RECURSIVE span(id) AS (
+      SELECT $1::int
+      UNION
+      SELECT o."threadId" FROM span s JOIN "ThreadRef" r ON r."threadId" = s.id
+        JOIN "ThreadRef" o ON o.mid = r.mid AND o."listId" <> r."listId"
+    )
+    SELECT id FROM span LIMIT $2`,
+  spanningMembers: `SELECT ${MEMBER_COLUMNS}, m."listId", l.name AS list, m."mailId" FROM ${WITH_MAIL} JOIN "List" l ON l.id = m."listId"
+    WHERE m."threadId" = ANY($1::int[]) ORDER BY m.date, m.id LIMIT ${MAX_SPANNING_COPIES}`,
+  threadRaws: `SELECT ma.raw, m."rawHash", m.date FROM ${WITH_MAIL} WHERE m."threadId" = $1 ORDER BY m.date, m.id LIMIT ${MAX_THREAD_MESSAGES}`,
   threadIds: `SELECT id FROM "Message" WHERE "threadId" = $1 ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
-  threadBytes: `SELECT sum(octet_length(raw)) AS bytes FROM "Message" WHERE "threadId" = $1`,
+  threadBytes: `SELECT sum(octet_length(ma.raw)) AS bytes FROM ${WITH_MAIL} WHERE m."threadId" = $1`,
   // Full messages with their attachments folded in as JSON: one statement.
   messagesById: `SELECT ${MESSAGE_COLUMNS},
       (SELECT json_agg(json_build_array(a.position, a.filename, a."contentType", a.size) ORDER BY a.position)
-         FROM "Attachment" a WHERE a."messageId" = m.id) AS attachments
-    FROM "Message" m WHERE m.id = ANY($1::int[])`,
-  rawsById: `SELECT id, raw FROM "Message" WHERE id = ANY($1::int[])`,
-  newest: `SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m."listId" = $1 ORDER BY m.date DESC, m.id DESC LIMIT $2`,
+         FROM "Attachment" a WHERE a."mailId" = m."mailId") AS attachments
+    FROM ${WITH_MAIL} WHERE m.id = ANY($1::int[])`,
+  rawsById: `SELECT m.id, ma.raw FROM ${WITH_MAIL} WHERE m.id = ANY($1::int[])`,
+  newest: `SELECT ${MESSAGE_COLUMNS} FROM ${WITH_MAIL} WHERE m."listId" = $1 ORDER BY m.date DESC, m.id DESC LIMIT $2`,
   listsWithMid: `SELECT l.name FROM "Message" m JOIN "List" l ON l.id = m."listId" WHERE m."messageId" = $1
     GROUP BY l.id ORDER BY min(m.id) LIMIT 20`,
   // Byte order (COLLATE "C", the index of migrations/*_message_id_byte_order);
@@ -121,6 +141,16 @@ function maybeDate(value: unknown): Date | null {
 }
 
 const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(maybeDate);
+
+function toMember(r: Row): ThreadMember {
+  return {
+    id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
+    date: date(r.date), textBytes: r.textBytes as number,
+    references: threadingReferences(
+      splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
+    ),
+  };
+}
 
 // Four-digit years, as the SQLite store clamps them (lib/store/sqlite/sql-date.ts):
 // the sentinel new Date(8.64e15) would print as "+275760-09-13…", which
@@ -277,12 +307,17 @@ export class PostgresReader implements ArchiveReader {
   }
 
   async listThreadMembers(threadId: number): Promise<ThreadMember[]> {
-    return (await this.run(READER_SQL.threadMembers, [threadId])).map((r) => ({
-      id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-      date: date(r.date), textBytes: r.textBytes as number,
-      references: threadingReferences(
-        splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
-      ),
+    return (await this.run(READER_SQL.threadMembers, [threadId])).map(toMember);
+  }
+
+  async listSpanningThreadIds(threadId: number, limit: number): Promise<number[]> {
+    return (await this.run<{ id: number }>(READER_SQL.spanningThreadIds, [threadId, limit])).map((r) => r.id);
+  }
+
+  async listSpanningMembers(threadIds: number[]): Promise<SpanningMember[]> {
+    if (threadIds.length === 0) return [];
+    return (await this.run(READER_SQL.spanningMembers, [threadIds])).map((r) => ({
+      ...toMember(r), listId: r.listId as number, list: r.list as string, mailId: r.mailId as number,
     }));
   }
 

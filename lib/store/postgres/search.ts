@@ -183,8 +183,8 @@ async function loadHits(db: Db, ids: number[], plan: PostgresSearchPlan): Promis
   const found = await rows<HitRow>(
     db,
     `SELECT m.id, m."messageId" AS mid, m.subject, m."fromName", m."fromAddr", m.date, m."threadId",
-            t.subject AS "threadSubject", l.name AS list, substr(m."bodyText", 1, ${SEARCH_LIMITS.snippetSource}) AS body
-       FROM "Message" m JOIN "List" l ON l.id = m."listId" JOIN "Thread" t ON t.id = m."threadId"
+            t.subject AS "threadSubject", l.name AS list, substr(ma."bodyText", 1, ${SEARCH_LIMITS.snippetSource}) AS body
+       FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId" JOIN "List" l ON l.id = m."listId" JOIN "Thread" t ON t.id = m."threadId"
       WHERE m.id = ANY($1::int[])`,
     p,
   );
@@ -214,15 +214,16 @@ export async function planPostgresMbox(db: Db, options: MboxOptions): Promise<Mb
   let found: { id: number; bytes: number }[];
   try {
     // octet_length(raw) reads the stored size, not the mail.
+    const rawBytes = `(SELECT octet_length(ma.raw) FROM "Mail" ma WHERE ma.id = m."mailId") AS bytes`;
     found = options.threads
       ? await rows(
         db,
-        `SELECT m.id, octet_length(m.raw) AS bytes FROM "Message" m
+        `SELECT m.id, ${rawBytes} FROM "Message" m
           WHERE m."threadId" IN (SELECT m."threadId" ${from} LIMIT ${p.add(cap + 1)})
           ORDER BY m.date, m.id LIMIT ${p.add(cap + 1)}`,
         p,
       )
-      : await rows(db, `SELECT m.id, octet_length(m.raw) AS bytes ${from} ORDER BY m.date ASC, m.id ASC LIMIT ${p.add(cap + 1)}`, p);
+      : await rows(db, `SELECT m.id, ${rawBytes} ${from} ORDER BY m.date ASC, m.id ASC LIMIT ${p.add(cap + 1)}`, p);
   } catch (err) {
     if (isTsqueryError(err)) return { ok: false, status: 400, message: "The search index could not run this query." };
     throw err;
@@ -251,7 +252,11 @@ export function postgresMboxStream(db: Db, ids: number[]): ReadableStream<Uint8A
   async function* messages(): AsyncGenerator<Buffer> {
     for (let i = 0; i < ids.length; i += MBOX_BATCH) {
       const batch = ids.slice(i, i + MBOX_BATCH);
-      const found = await rows<{ id: number; raw: Buffer }>(db, `SELECT id, raw FROM "Message" WHERE id = ANY($1::int[])`, new Params([batch]));
+      const found = await rows<{ id: number; raw: Buffer }>(
+        db,
+        `SELECT m.id, ma.raw FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId" WHERE m.id = ANY($1::int[])`,
+        new Params([batch]),
+      );
       const byId = new Map(found.map((r) => [r.id, r.raw]));
       for (const id of batch) {
         const raw = byId.get(id);

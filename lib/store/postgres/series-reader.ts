@@ -45,9 +45,10 @@ export const SERIES_SQL = {
   version: `SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v."rootMessageId" WHERE v.id = $1`,
   versions: `SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v."rootMessageId"
     WHERE v."seriesId" = $1 ORDER BY v.position`,
-  patches: `SELECT p.counter, m."messageId" AS mid, m.subject, m.date, m."threadId", m."fromAddr", m."bodyText",
+  patches: `SELECT p.counter, m."messageId" AS mid, m.subject, m.date, m."threadId", m."fromAddr", ma."bodyText",
       CASE WHEN m."fromName" <> '' THEN m."fromName" ELSE m."fromAddr" END AS "fromName", m."fromName" AS "rawFromName"
-    FROM "SeriesPatch" p JOIN "Message" m ON m.id = p."messageId" WHERE p."versionId" = $1 ORDER BY p.counter`,
+    FROM "SeriesPatch" p JOIN "Message" m ON m.id = p."messageId" JOIN "Mail" ma ON ma.id = m."mailId"
+    WHERE p."versionId" = $1 ORDER BY p.counter`,
   message: `SELECT "messageId" AS mid, subject, date, "threadId" FROM "Message" WHERE id = $1`,
   // Any stored variant of the Message-ID: a version holds one of them.
   ofMessage: `SELECT v.id, v."seriesId", v.title, v.revision, v.total, v."rootMid", p.counter, s."versionCount", s."lastDate"

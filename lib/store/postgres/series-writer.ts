@@ -127,7 +127,8 @@ export class PostgresSeriesWriter {
       if (mark === undefined || mark.upToId <= 0) return false;
       const rows = (
         await client.query<{ id: number; listId: number; threadId: number; subject: string; bodyText: string }>(
-          `SELECT id, "listId", "threadId", subject, "bodyText" FROM "Message" WHERE id <= $1 ORDER BY id DESC LIMIT $2`,
+          `SELECT m.id, m."listId", m."threadId", m.subject, ma."bodyText" FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId"
+            WHERE m.id <= $1 ORDER BY m.id DESC LIMIT $2`,
           [mark.upToId, BACKFILL_CHUNK],
         )
       ).rows;

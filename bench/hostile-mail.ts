@@ -443,7 +443,7 @@ async function benchAttachments(tmp: string): Promise<void> {
   requireIngest(ingested, "the attachment message");
   fs.rmSync(mbox);
   record(T, "ingest", `${secs(ingested.seconds)}, ${ingestMemory(ingested)}; ${countsOf(ingested)}`);
-  const stored = count(dbFile, `SELECT count(*) FROM "Attachment" a JOIN "Message" m ON m.id = a.messageId WHERE m.messageId = ?`, gen.mid);
+  const stored = count(dbFile, `SELECT count(*) FROM "Attachment" a JOIN "Message" m ON m.mailId = a.mailId WHERE m.messageId = ?`, gen.mid);
   record(T, "attachments stored", String(stored), String(gen.files.length), stored === gen.files.length);
 
   const messagePath = `/${LIST}/${midToUrl(gen.mid)}/`;

@@ -189,12 +189,13 @@ function throwAwayHome(): { home: string; env: NodeJS.ProcessEnv } {
   return { home, env };
 }
 
-function b4Home(origin: string) {
+/** `scope`: the list b4's masks point at; "all" is lore's own default, /all/%s. */
+function b4Home(origin: string, scope = LIST) {
   const { home, env } = throwAwayHome();
   // b4 reads its settings from git config; GIT_CONFIG_COUNT adds them without a file.
   const config: Array<[string, string]> = [
-    ["b4.midmask", `${origin}/${LIST}/%s`],
-    ["b4.linkmask", `${origin}/${LIST}/%s`],
+    ["b4.midmask", `${origin}/${scope}/%s`],
+    ["b4.linkmask", `${origin}/${scope}/%s`],
     ["b4.searchmask", `${origin}/${LIST}/?x=m&t=1&q=%s`],
     // Without a user name and email b4 am exits 1 without a word.
     ["user.name", "Clients E2E"],
@@ -315,6 +316,19 @@ test.describe("b4", () => {
     const saved = readMbox(path.join(out, `${MBOX_ROOT}.mbx`));
     expect(saved).toHaveLength(thread.size);
     expect(new Set(saved.map((m) => m.mid))).toEqual(thread);
+  });
+
+  test("b4 mbox through lore's /all/ midmask saves the conversation from every list, each mail once", async ({ baseURL }) => {
+    const origin = originOf(baseURL);
+    const { home, env, out } = b4Home(origin, "all");
+    // Cross-posted: the patch and one reply went to both lists, the other replies to one each.
+    const patch = "xp-patch@example.org";
+    const r = await run("b4", ["mbox", "-o", out, patch], env, home);
+    expect(r.code, r.output).toBe(0);
+    const saved = readMbox(path.join(out, `${patch}.mbx`));
+    expect(saved.map((m) => m.mid).sort()).toEqual([
+      "xp-patch@example.org", "xp-reply-a@example.org", "xp-reply-b2@example.org", "xp-reply-b@example.org", "xp-reply-both@example.org",
+    ]);
   });
 
   test("b4 am and our series.mbox agree on every series of the sample: the same patches, order and trailers", async ({ baseURL }) => {

@@ -141,15 +141,64 @@ test("attachments are listed and download with safe headers", async ({ page, req
 });
 
 test("/all/<mid>/<file> and /<mid> lead to the list that has the message, as b4 and lei use them", async ({ request }) => {
-  for (const suffix of ["t.mbox.gz", "raw", "T/"]) {
+  for (const suffix of ["", "raw", "t.atom"]) {
     const r = await request.get(`/all/${PATCH_MID}/${suffix}`, { maxRedirects: 0 });
     expect(r.status()).toBe(302);
     expect(new URL(r.headers().location!, "http://x").pathname).toBe(`/linux-integrity/${PATCH_MID}/${suffix}`);
   }
-  const followed = await request.get(`/all/${PATCH_MID}/t.mbox.gz`);
-  expect(followed.headers()["content-type"]).toBe("application/gzip");
+  const followed = await request.get(`/all/${PATCH_MID}/raw`);
+  expect(followed.headers()["content-type"]).toContain("text/plain");
   const bare = await request.get(`/${PATCH_MID}`, { maxRedirects: 0 });
   expect(new URL(bare.headers().location!, "http://x").pathname).toBe(`/linux-integrity/${PATCH_MID}/`);
+});
+
+// e2e/fixtures/crosspost-a.mbox and crosspost-b.mbox: a patch sent to both
+// lists, a reply to each only, a reply to both, and a question on one list
+// answered on the other.
+const XP_PATCH = "xp-patch@example.org";
+const XP_CONVERSATION = [XP_PATCH, "xp-reply-a@example.org", "xp-reply-b@example.org", "xp-reply-b2@example.org", "xp-reply-both@example.org"];
+
+test("each list shows its own copies of a cross-posted thread; /all/ shows the conversation across both", async ({ page }) => {
+  const anchorsOn = async (url: string) => {
+    expect((await page.goto(url))?.status()).toBe(200);
+    // A message's anchor; the overview's entries add a suffix.
+    return (await page.locator("[id^=m]").evaluateAll((els) => els.map((e) => e.id))).filter((id) => /^m[0-9a-f]+$/.test(id)).sort();
+  };
+  const anchors = (mids: string[]) => [...new Set(mids.map(anchorId))].sort();
+  expect(await anchorsOn(`/crosspost-a/${XP_PATCH}/T/`)).toEqual(anchors([XP_PATCH, "xp-reply-a@example.org", "xp-reply-both@example.org"]));
+  expect(await anchorsOn(`/crosspost-b/${XP_PATCH}/T/`)).toEqual(
+    anchors([XP_PATCH, "xp-reply-b@example.org", "xp-reply-b2@example.org", "xp-reply-both@example.org"]),
+  );
+  expect(await anchorsOn(`/all/${XP_PATCH}/T/`)).toEqual(anchors(XP_CONVERSATION));
+  await expect(page.locator("h1, h2").filter({ hasText: "check the keyring" })).toHaveCount(5);
+  // Each message links to the list that stored it first.
+  await expect(page.locator(`a[href="/crosspost-b/xp-reply-b@example.org/"]`).first()).toBeAttached();
+  await expect(page.locator(`a[href="/crosspost-a/xp-reply-both@example.org/"]`).first()).toBeAttached();
+  expect(await anchorsOn(`/all/xp-answer@example.org/t/`)).toEqual(anchors(["xp-question@example.org", "xp-answer@example.org"]));
+});
+
+test("/all/<mid>/t.mbox.gz holds the conversation across lists, each mail once", async ({ request }) => {
+  const res = await request.get(`/all/${XP_PATCH}/t.mbox.gz`, { maxRedirects: 0 });
+  expect(res.status()).toBe(200);
+  expect(res.headers()["content-type"]).toBe("application/gzip");
+  const mails: string[] = [];
+  for await (const m of splitMbox([gunzipSync(await res.body())])) mails.push(/^Message-ID: <([^>]+)>/im.exec(m.raw.toString("latin1"))![1]!);
+  expect(mails.sort()).toEqual([...XP_CONVERSATION].sort());
+  expect((await request.get(`/crosspost-a/${XP_PATCH}/t.mbox.gz`)).status()).toBe(200);
+});
+
+test("/r/ and /all/<mid>/ send a reader to the list they came from when it holds the message, else to the first", async ({ request, baseURL }) => {
+  const target = async (path: string, referer?: string) => {
+    const r = await request.get(path, { maxRedirects: 0, headers: referer ? { Referer: referer } : {} });
+    expect(r.status(), path).toBe(302);
+    return new URL(r.headers().location!).pathname;
+  };
+  expect(await target(`/r/${XP_PATCH}`)).toBe(`/crosspost-a/${XP_PATCH}/`);
+  expect(await target(`/all/${XP_PATCH}/`)).toBe(`/crosspost-a/${XP_PATCH}/`);
+  expect(await target(`/r/${XP_PATCH}`, `${baseURL}/crosspost-b/`)).toBe(`/crosspost-b/${XP_PATCH}/`);
+  expect(await target(`/all/${XP_PATCH}/raw`, `${baseURL}/crosspost-b/xp-reply-b@example.org/`)).toBe(`/crosspost-b/${XP_PATCH}/raw`);
+  expect(await target(`/r/${XP_PATCH}`, `${baseURL}/linux-integrity/`)).toBe(`/crosspost-a/${XP_PATCH}/`);
+  expect(await target(`/r/xp-reply-b@example.org`, `${baseURL}/crosspost-a/`)).toBe(`/crosspost-b/xp-reply-b@example.org/`);
 });
 
 test("/r/ and /all/ find a message in any list; unknown ids get suggestions", async ({ page, request }) => {

@@ -257,7 +257,7 @@ before(async () => {
   outcomes.push(...(await ingestAll()));
   const db = new Database(DB, { readonly: true });
   try {
-    const rows = db.prepare(`SELECT id, messageId, rawHash, raw, threadId FROM "Message" ORDER BY id`).all() as Array<{
+    const rows = db.prepare(`SELECT m.id, m.messageId, m.rawHash, mail.raw, m.threadId FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId ORDER BY m.id`).all() as Array<{
       id: number; messageId: string; rawHash: string; raw: Buffer; threadId: number;
     }>;
     rowsByHash = new Map(rows.map((r) => [r.rawHash, r]));

@@ -10,6 +10,7 @@ import type { MessageView as Message } from "@/lib/types";
 const MAX_NEST = 8;
 
 export function ThreadPage({ list, nodes, messages, nested, part, partCount, partOf }: {
+  /** "all": the conversation across lists (/all/<mid>/T/), each message linking to its own list. */
   list: string;
   nodes: ThreadNode[];
   /** The messages of the part shown. */
@@ -31,7 +32,7 @@ export function ThreadPage({ list, nodes, messages, nested, part, partCount, par
   return (
     <main className={nested ? "nested" : "flat"}>
       <div className="crumbs">
-        <a href="/">all lists</a> / <a href={`/${list}/`}>{list}</a> / thread ({nested ? <a href="../T/">flat</a> : <a href="../t/">nested</a>},{" "}
+        <a href="/">all lists</a> / {list === "all" ? "across lists" : <a href={`/${list}/`}>{list}</a>} / thread ({nested ? <a href="../T/">flat</a> : <a href="../t/">nested</a>},{" "}
         <a href="../t.mbox.gz">mbox.gz</a>, <a href="../t.atom">Atom</a>)
       </div>
       {pager}

@@ -18,6 +18,8 @@ import type {
 export const THREADS_PER_PAGE = 50;
 /** Thread pages and t.mbox.gz hold at most this many messages. */
 export const MAX_THREAD_MESSAGES = 2000;
+/** An /all/ thread reads at most this many list copies (a mail in N lists is N copies). */
+export const MAX_SPANNING_COPIES = 4 * MAX_THREAD_MESSAGES;
 /** lore's /raw and message pages show at most this many messages sharing one Message-ID. */
 export const MAX_VARIANTS = 20;
 export const SERIES_PAGE_SIZE = 50;
@@ -45,6 +47,14 @@ export interface ResolvedMessage {
   list: ListRow;
   /** null: the list exists, the Message-ID is not in it. */
   message: MessageState | null;
+}
+
+/** A thread member as an /all/ thread sees it: which list's copy, of which stored mail. */
+export interface SpanningMember extends ThreadMember {
+  listId: number;
+  /** The list's name: where the copy's page is. */
+  list: string;
+  mailId: number;
 }
 
 export interface StoredAttachment {
@@ -95,6 +105,14 @@ export interface ArchiveReader {
   getRawById(id: number): Promise<Buffer | null>;
   getThread(threadId: number): Promise<ThreadSummary | null>;
   listThreadMembers(threadId: number): Promise<ThreadMember[]>;
+  /**
+   * The /all/ thread around a list's thread: the threads of every list joined
+   * through the Message-IDs they share (present or referenced, as ThreadRef
+   * records them), followed transitively; this thread first, at most `limit`.
+   */
+  listSpanningThreadIds(threadId: number, limit: number): Promise<number[]>;
+  /** Every copy in these threads, oldest first, with its list and mail (lib/archive/ keeps one copy per mail). */
+  listSpanningMembers(threadIds: number[]): Promise<SpanningMember[]>;
   /** Full messages with their attachments, in one query. */
   listMessagesById(list: ListRow, ids: number[]): Promise<Map<number, MessageView>>;
   listThreadRaws(threadId: number): Promise<RawMessage[]>;

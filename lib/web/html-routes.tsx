@@ -7,7 +7,6 @@ import type { ReactElement } from "react";
 import { renderDocument } from "@/app/document";
 import { HomePage } from "@/app/_ui/home-page";
 import { MessagePage } from "@/app/_ui/message-page";
-import { MidChoice } from "@/app/_ui/mid-choice";
 import { MidNotFound } from "@/app/_ui/mid-not-found";
 import { NoResults } from "@/app/_ui/no-results";
 import { NotFound } from "@/app/_ui/not-found";
@@ -21,6 +20,7 @@ import { ThreadPage } from "@/app/_ui/thread-page";
 import { parseCursor } from "./cursor";
 import type { ListRow, MessageState } from "../store/types";
 import { findListsWithMid, getList, listLists, listThreads } from "../archive/list";
+import { getSpanningThread, getSpanningThreadView } from "../archive/all-thread";
 import { findMissingMessage, getMessagePage, getThreadView, resolveMessage as resolveMessageOf } from "../archive/message";
 import {
   getInterdiff, getListSeriesState, getMessageSeriesState, getSeries, listSeries, listSeriesOfRoots,
@@ -30,6 +30,7 @@ import { readSearchRequest } from "../search/request";
 import type { RequestContext } from "./context";
 import { cachedBody, cachedReply, listState, stamp } from "./cached-reply";
 import { redirect } from "./machine-routes";
+import { preferredList } from "./referring-list";
 import type { Reply } from "./respond";
 import { searchRefusalText } from "./search-routes";
 
@@ -193,13 +194,32 @@ async function midNotFound(ctx: RequestContext, opts: PageOptions, list: ListRow
   return html(opts, 404, "Message not found", <MidNotFound list={list?.name ?? null} mid={mid} elsewhere={elsewhere} maybe={maybe} />, true);
 }
 
-/** /r/<mid>, /all/<mid>/<rest>, /<mid>: one list holds it, go there; several, let the reader choose. */
+/** /r/<mid>, /all/<mid>/<rest>, /<mid>: to the list the reader came from when it holds the message, else the first to store it. */
 export async function lookupPage(ctx: RequestContext, opts: PageOptions, mid: string, rest: string): Promise<Reply> {
   const lists = await findListsWithMid(ctx.store, mid);
-  const first = lists[0];
-  if (first === undefined) return midNotFound(ctx, opts, null, mid);
-  if (lists.length > 1 && rest === "") return html(opts, 300, `<${mid}>`, <MidChoice mid={mid} lists={lists} />);
-  return redirect(ctx, 302, `/${midToUrl(first)}/${midToUrl(mid)}/${rest}${ctx.search}`);
+  const list = preferredList(lists, ctx.req.headers.referer, ctx.origin);
+  if (list === undefined) return midNotFound(ctx, opts, null, mid);
+  return redirect(ctx, 302, `/${midToUrl(list)}/${midToUrl(mid)}/${rest}${ctx.search}`);
+}
+
+/** /all/<mid>/T/ and /t/: the conversation across every list that holds part of it. */
+export async function allThreadPage(ctx: RequestContext, opts: PageOptions, mid: string, nested: boolean, part: number): Promise<Reply> {
+  const lists = await findListsWithMid(ctx.store, mid);
+  const thread = await getSpanningThread(ctx.store, lists, mid);
+  if (!thread) return midNotFound(ctx, opts, null, mid);
+  const key = `allthread:${thread.state}:${nested ? "t" : "T"}:${part}`;
+  const cached = cachedReply(ctx, key);
+  if (cached) return cached;
+  const view = await getSpanningThreadView(ctx.store, thread, part);
+  if (!view) return notFoundPage(opts);
+  const lastDate = new Date(Math.max(...thread.members.map((m) => m.date.getTime())));
+  return cachedPage(ctx, opts, key, lastDate, () => ({
+    title: `${view.subject} - thread${view.partCount > 1 ? ` (part ${part} of ${view.partCount})` : ""} - all lists`,
+    body: (
+      <ThreadPage list="all" nodes={view.nodes} messages={view.messages} nested={nested} part={part} partCount={view.partCount}
+        partOf={view.partOf} />
+    ),
+  }));
 }
 
 export async function searchPage(ctx: RequestContext, opts: PageOptions, list: string | null): Promise<Reply> {

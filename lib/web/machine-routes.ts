@@ -12,7 +12,8 @@ import { formatMboxrd } from "../mail/mbox";
 import { amMessage } from "../series/am-mbox";
 import { midToUrl } from "../mail/mid";
 import { searchHelpText } from "../search/search-help";
-import { getList, listNewestMessages } from "../archive/list";
+import { findListsWithMid, getList, listNewestMessages } from "../archive/list";
+import { getSpanningRawBytes, getSpanningThread } from "../archive/all-thread";
 import {
   getAttachment, getRawById, getThreadRawBytes, getThreadState, listNewestInThread, listRawMessages, listRawsById,
   listThreadMessageIds, listThreadRaws, MAX_THREAD_MESSAGES,
@@ -80,16 +81,44 @@ export async function threadMbox(ctx: RequestContext, listName: string, mid: str
     return { status: 200, type: entry.type, headers, body, validators: entry };
   }
   const ids = await listThreadMessageIds(ctx.store, state.threadId);
-  const store = ctx.store;
-  async function* messages(): AsyncGenerator<Buffer> {
-    for (let i = 0; i < ids.length; i += MBOX_BATCH) {
-      for (const raw of await listRawsById(store, ids.slice(i, i + MBOX_BATCH))) yield formatMboxrd(raw);
-      // Let other requests of this worker run between batches.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
   const etag = `"t${state.threadId}-${state.threadCount}-${stamp(lastModified)}"`;
-  return { status: 200, type: "application/gzip", headers, body: Readable.from(messages()).pipe(createGzip()), validators: { etag, lastModified } };
+  return { status: 200, type: "application/gzip", headers, body: Readable.from(rawsInBatches(ctx, ids)).pipe(createGzip()), validators: { etag, lastModified } };
+}
+
+/** /all/<mid>/t.mbox.gz: the conversation across lists, each mail once, oldest first. */
+export async function allThreadMbox(ctx: RequestContext, mid: string): Promise<Reply> {
+  const thread = await getSpanningThread(ctx.store, await findListsWithMid(ctx.store, mid), mid);
+  if (!thread) return text(404, `Message-ID <${mid}> not found\n`);
+  const headers = { "Content-Disposition": 'inline; filename="t.mbox.gz"' };
+  const key = `allmbox:${thread.state}`;
+  const cached = ctx.cache.get(key);
+  if (cached) return { status: 200, type: cached.type, headers, body: cached.body, validators: cached };
+  const bytes = await getSpanningRawBytes(ctx.store, thread);
+  if (bytes > MAX_THREAD_MBOX_BYTES) {
+    return text(
+      413,
+      `This conversation's lists hold ${Math.ceil(bytes / 1048576).toLocaleString("en-US")} MB of it; t.mbox.gz is limited to ` +
+        `${MAX_THREAD_MBOX_BYTES / 1048576} MB.\nFetch each list's thread (/<list>/<mid>/t.mbox.gz) or messages one at a time (<mid>/raw).\n`,
+    );
+  }
+  const ids = thread.members.map((m) => m.id);
+  const lastModified = new Date(Math.max(...thread.members.map((m) => m.date.getTime())));
+  if (bytes <= CACHED_MBOX_MAX_BYTES) {
+    const raws = await listRawsById(ctx.store, ids);
+    const body = gzipSync(Buffer.concat(raws.map((raw) => formatMboxrd(raw))), { level: 6 });
+    const entry = ctx.cache.put(key, body, "application/gzip", lastModified);
+    return { status: 200, type: entry.type, headers, body, validators: entry };
+  }
+  const etag = `"all-${createHash("sha256").update(thread.state).digest("hex").slice(0, 32)}"`;
+  return { status: 200, type: "application/gzip", headers, body: Readable.from(rawsInBatches(ctx, ids)).pipe(createGzip()), validators: { etag, lastModified } };
+}
+
+async function* rawsInBatches(ctx: RequestContext, ids: number[]): AsyncGenerator<Buffer> {
+  for (let i = 0; i < ids.length; i += MBOX_BATCH) {
+    for (const raw of await listRawsById(ctx.store, ids.slice(i, i + MBOX_BATCH))) yield formatMboxrd(raw);
+    // Let other requests of this worker run between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**

@@ -38,6 +38,10 @@ export type Route =
   | { kind: "icon" }
   /** `/<list>/<mid>` without its slash: 301 to the same path plus `/` (b4 reads this Location). */
   | { kind: "addSlash"; path: string }
+  /** `/all/<mid>/T/`, `/all/<mid>/t/`: the conversation across every list that carries part of it. */
+  | { kind: "allThread"; mid: string; nested: boolean; part: number }
+  /** `/all/<mid>/t.mbox.gz`: that conversation as gzipped mboxrd, each mail once. */
+  | { kind: "allThreadMbox"; mid: string }
   /** `/r/<mid>`, `/all/<mid>/<rest>`, `/<mid>`: find the list holding the message, then go there. */
   | { kind: "lookup"; mid: string; rest: string }
   /** `/all/` without a query has no index of its own: the list of lists. */
@@ -100,7 +104,7 @@ function matchPath(segments: string[], query: URLSearchParams, method: string): 
     if (LIST_FILES.has(second)) return NOT_FOUND;
     return { kind: "addSlash", path: `/${first}/${second}/` };
   }
-  if (list === null) return lookupRoute(second, segments.slice(2).join("/"));
+  if (list === null) return allRoute(second, segments.slice(2), query);
   return messageRoute(list, midFromParam(second), segments.slice(2), query);
 }
 
@@ -133,6 +137,19 @@ function messageRoute(list: string, mid: string, rest: string[], query: URLSearc
     return NOT_FOUND;
   }
   return NOT_FOUND;
+}
+
+// Under /all/<mid>/ the thread views span lists; the message's own URLs
+// (its page, raw, attachments, t.atom) are one list's, so they redirect there.
+function allRoute(rawMid: string, rest: string[], query: URLSearchParams): Route {
+  const [file = "", extra] = rest;
+  const mid = midFromParam(rawMid);
+  if (file === "T" || file === "t") {
+    if (rest.length === 2 && extra === "") return { kind: "allThread", mid, nested: file === "t", part: partParam(query.get("part")) };
+    if (rest.length === 1) return { kind: "addSlash", path: `/all/${midToUrl(mid)}/${file}/` };
+  }
+  if (rest.length === 1 && file === "t.mbox.gz") return { kind: "allThreadMbox", mid };
+  return lookupRoute(rawMid, rest.join("/"));
 }
 
 // Everything under /<list>/_/series.

@@ -7,8 +7,8 @@ import { SEARCH_LIMITS } from "../search/limits";
 import type { DatabaseTarget } from "../store/db-path";
 import type { ArchiveReader } from "../store/types";
 import type { RequestContext } from "./context";
-import { homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesInterdiffPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
-import { attachment, listAtom, rawMessage, redirect, searchHelp, seriesAtom, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
+import { allThreadPage, homePage, lookupPage, messagePage, notFoundPage, searchPage, seriesIndexPage, seriesInterdiffPage, seriesPage, threadPage, threadsPage, type PageOptions } from "./html-routes";
+import { allThreadMbox, attachment, listAtom, rawMessage, redirect, searchHelp, seriesAtom, seriesMbox, threadAtom, threadMbox } from "./machine-routes";
 import { publicOrigin, type OriginConfig } from "./origin";
 import { PageCache } from "./page-cache";
 import { send, text, type Reply } from "./respond";
@@ -115,6 +115,10 @@ export function createArchiveServer(options: ServerOptions): ArchiveServer {
         return { status: 200, type: "image/svg+xml", body: options.stylesheet.icon, headers: { "Cache-Control": "public, max-age=86400" } };
       case "addSlash":
         return redirect(ctx, 301, `${route.path}${ctx.search}`);
+      case "allThread":
+        return allThreadPage(ctx, pages, route.mid, route.nested, route.part);
+      case "allThreadMbox":
+        return allThreadMbox(ctx, route.mid);
       case "lookup":
         return lookupPage(ctx, pages, route.mid, route.rest);
       case "redirectHome":

@@ -83,7 +83,7 @@ test("a thread page costs at most 3 queries in all, and holds every member with 
 
 test("attachments come back with the message that holds them, in position order, names as stored", async () => {
   const rows = reader.connection
-    .prepare(`SELECT m.id, m.messageId AS mid, a.position, a.filename, a.contentType, a.size FROM "Attachment" a JOIN "Message" m ON m.id = a.messageId
+    .prepare(`SELECT m.id, m.messageId AS mid, a.position, a.filename, a.contentType, a.size FROM "Attachment" a JOIN "Message" m ON m.mailId = a.mailId
                ORDER BY m.id, a.position`)
     .all() as { id: number; mid: string; position: number; filename: string | null; contentType: string; size: number }[];
   assert.ok(new Set(rows.map((r) => r.id)).size >= 2, "the attachment fixtures were stored");

@@ -171,7 +171,7 @@ function snapshot(file: string) {
   const db = new Database(file, { fileMustExist: true });
   try {
     assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
-    const messages = db.prepare(`SELECT id, messageId, rawHash, raw, threadId, subject, date, bodyText FROM "Message"`).all() as Array<{
+    const messages = db.prepare(`SELECT m.id, m.messageId, m.rawHash, mail.raw, m.threadId, m.subject, m.date, mail.bodyText FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId`).all() as Array<{
       id: number; messageId: string; rawHash: string; raw: Buffer; threadId: number; subject: string; date: string; bodyText: string;
     }>;
     const hashById = new Map(messages.map((m) => [m.id, m.rawHash]));
@@ -184,8 +184,8 @@ function snapshot(file: string) {
     const refs = (db.prepare(`SELECT mid, threadId FROM "ThreadRef"`).all() as Array<{ mid: string; threadId: number }>)
       .map((r) => `${r.mid} ${threadKey(r.threadId)}`)
       .sort();
-    const attachments = (db.prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment"`).all() as Array<Record<string, unknown> & { messageId: number }>)
-      .map(({ messageId, ...rest }) => JSON.stringify({ message: hashById.get(messageId), ...rest }))
+    const attachments = (db.prepare(`SELECT rawHash AS mail, position, filename, contentType, a.size FROM "Attachment" a JOIN "Mail" ON "Mail".id = a.mailId`).all())
+      .map((row) => JSON.stringify(row))
       .sort();
     // The FTS index straight from SQLite: rowids mapped to content hashes.
     db.prepare(`INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)`).run();

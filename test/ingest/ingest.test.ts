@@ -79,7 +79,9 @@ interface MessageRow {
 
 function messages(file: string): MessageRow[] {
   return withDb(file, (db) =>
-    db.prepare(`SELECT id, messageId, rawHash, threadId, date, raw FROM "Message" ORDER BY id`).all() as MessageRow[],
+    db.prepare(
+      `SELECT m.id, m.messageId, m.rawHash, m.threadId, m.date, mail.raw FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId ORDER BY m.id`,
+    ).all() as MessageRow[],
   );
 }
 
@@ -97,7 +99,8 @@ function canonicalDump(file: string) {
   return withDb(file, (db) => {
     assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
     ftsCheck(db);
-    const rows = db.prepare(`SELECT * FROM "Message"`).all() as Array<Record<string, unknown> & MessageRow>;
+    const rows = db.prepare(`SELECT m.*, mail.bodyText, mail.raw, mail.size FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId`)
+      .all() as Array<Record<string, unknown> & MessageRow & { mailId: number }>;
     const members = new Map<number, string[]>();
     for (const row of rows) members.set(row.threadId, [...(members.get(row.threadId) ?? []), row.messageId]);
     const threadKey = new Map<number, string>();
@@ -105,7 +108,7 @@ function canonicalDump(file: string) {
     const keyOf = (threadId: number) => threadKey.get(threadId) ?? `<empty thread ${threadId}>`;
 
     const messageList = rows
-      .map(({ id: _id, listId: _list, threadId, raw, ...rest }) => {
+      .map(({ id: _id, listId: _list, mailId: _mail, threadId, raw, ...rest }) => {
         assert.equal(sha256(raw), rest.rawHash, `rawHash of ${rest.messageId}`);
         return { ...rest, thread: keyOf(threadId) };
       })
@@ -134,14 +137,15 @@ function canonicalDump(file: string) {
     const orphanRefs = refs.filter((r) => !threadIds.has(r.threadId)).length;
 
     const hashById = new Map(rows.map((r) => [r.id, r.rawHash]));
-    const attachments = (db.prepare(`SELECT messageId, position, filename, contentType, size FROM "Attachment"`).all() as Array<{
-      messageId: number;
+    const hashByMail = new Map(rows.map((r) => [r.mailId, r.rawHash]));
+    const attachments = (db.prepare(`SELECT mailId, position, filename, contentType, size FROM "Attachment"`).all() as Array<{
+      mailId: number;
       position: number;
       filename: string | null;
       contentType: string;
       size: number;
     }>)
-      .map(({ messageId, ...rest }) => ({ ...rest, message: hashById.get(messageId) }))
+      .map(({ mailId, ...rest }) => ({ ...rest, message: hashByMail.get(mailId) }))
       .sort((a, b) => cmp(`${a.message} ${a.position}`, `${b.message} ${b.position}`));
 
     const lists = db.prepare(`SELECT name, address, description, messageCount, lastDate FROM "List" ORDER BY name`).all();
@@ -161,7 +165,8 @@ function exactDump(file: string) {
     const all = (sql: string) => db.prepare(sql).all();
     return {
       lists: all(`SELECT * FROM "List" ORDER BY id`),
-      messages: (all(`SELECT * FROM "Message" ORDER BY id`) as Array<Record<string, unknown> & { raw: Buffer }>)
+      messages: all(`SELECT * FROM "Message" ORDER BY id`),
+      mails: (all(`SELECT * FROM "Mail" ORDER BY id`) as Array<Record<string, unknown> & { raw: Buffer }>)
         .map(({ raw, ...rest }) => ({ ...rest, raw: sha256(raw) })),
       threads: all(`SELECT * FROM "Thread" ORDER BY id`),
       refs: all(`SELECT * FROM "ThreadRef" ORDER BY listId, mid`),
@@ -996,14 +1001,14 @@ describe("Prisma reads", () => {
     await run(db, [TINY]);
     const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${db}` }) });
     try {
-      const rows = await prisma.message.findMany({ orderBy: { id: "asc" } });
+      const rows = await prisma.message.findMany({ orderBy: { id: "asc" }, include: { mail: true } });
       assert.equal(rows.length, 19);
       const fromLineDates = new Map(
         (await readMbox(fs.readFileSync(TINY))).map((e) => [sha256(e.raw), e.fromLine]),
       );
       for (const row of rows) {
         assert.ok(row.date instanceof Date && !Number.isNaN(row.date.getTime()), `date of ${row.messageId}`);
-        const raw = Buffer.from(row.raw);
+        const raw = Buffer.from(row.mail.raw);
         assert.equal(sha256(raw), row.rawHash);
         const header = /^Date: (.*)$/m.exec(raw.toString("latin1"))?.[1];
         // Without a Date header, the From_ line's date ("Sat Mar  2 08:00:00 2024", UTC).
@@ -1043,10 +1048,10 @@ describe("Prisma reads", () => {
       assert.equal(list.lastDate?.toISOString(), "2024-03-05T08:00:00.000Z");
       const withAttachments = await prisma.message.findFirstOrThrow({
         where: { messageId: "d0@example.org" },
-        include: { attachments: { orderBy: { position: "asc" } } },
+        include: { mail: { include: { attachments: { orderBy: { position: "asc" } } } } },
       });
       assert.deepEqual(
-        withAttachments.attachments.map((a) => [a.filename, a.contentType, a.size]),
+        withAttachments.mail.attachments.map((a) => [a.filename, a.contentType, a.size]),
         [["fix-build.patch", "text/x-patch", 103], ["blob.bin", "application/octet-stream", 16]],
       );
     } finally {

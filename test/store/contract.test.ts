@@ -12,6 +12,8 @@
 //   paging           generated: 450 threads, 50 of them in one second across the first page
 //                    boundary; Message-IDs whose byte order is not a locale's; one also
 //                    stored in "mail"; a body with emoji (the tokenizer difference)
+//   crosspost-a, -b  e2e/fixtures/crosspost-*.mbox: mail sent to both lists (stored once),
+//                    replies in one list only, threads joined across lists (/all/)
 // and copied, ids and all, into a fresh PostgreSQL database (test/support/copy-to-postgres.ts)
 // whose collation is ICU en-US where the server has ICU, so byte order must be asked for.
 //
@@ -58,7 +60,10 @@ const FIX = "search-fixture";
 const MAIL = "mail";
 const HOSTILE = "hostile";
 const PAGING = "paging";
-const LIST_NAMES = [SAMPLE, SERIES, FIX, MAIL, HOSTILE, PAGING];
+/** e2e/fixtures/crosspost-a.mbox, then -b: a patch and a reply in both lists, replies in one, a question answered in the other. */
+const XP_A = "crosspost-a";
+const XP_B = "crosspost-b";
+const LIST_NAMES = [SAMPLE, SERIES, FIX, MAIL, HOSTILE, PAGING, XP_A, XP_B];
 const SHARED_FROM = THREADS_PER_PAGE - 20;
 const SHARED_TO = THREADS_PER_PAGE + 30;
 const PAGING_THREADS = 450;
@@ -145,11 +150,16 @@ async function buildStore(): Promise<void> {
   await writeMbox(pagingFile, paging);
   await ingest({ dbFile: DB_FILE, list: { name: PAGING }, sources: [pagingFile], ...quiet });
 
+  for (const name of [XP_A, XP_B]) {
+    await ingest({ dbFile: DB_FILE, list: { name }, sources: [path.join(ROOT, "e2e", "fixtures", `${name}.mbox`)], ...quiet });
+  }
+
   // PostgreSQL text cannot hold NUL: the copy would fail on one.
   const db = new Database(DB_FILE, { readonly: true });
   try {
     const nul = db.prepare(
-      `SELECT count(*) AS n FROM "Message" WHERE instr(subject || fromName || fromAddr || toAddrs || ccAddrs || bodyText || messageId || "references" || coalesce(inReplyTo, ''), char(0)) > 0`,
+      `SELECT count(*) AS n FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId
+        WHERE instr(subject || fromName || fromAddr || toAddrs || ccAddrs || bodyText || messageId || "references" || coalesce(inReplyTo, ''), char(0)) > 0`,
     ).get() as { n: number };
     assert.equal(nul.n, 0, "no NUL in the stored text");
   } finally {
@@ -433,6 +443,43 @@ function contract(name: string, get: () => Backend, skip: string | false): void 
       // Dates at the ends of what the store keeps.
       const dates = membersOf(HOSTILE).map((m) => m.date.toISOString());
       assert.ok(dates.includes("0001-01-01T00:00:00.000Z") && dates.includes("9999-12-31T23:59:59.999Z"));
+    });
+
+    test("spanning threads: each list's thread joins the threads of other lists sharing a Message-ID", async () => {
+      const listOfThread = new Map<number, string>();
+      for (const [list, threads] of inventory.threads) for (const t of threads) listOfThread.set(t.id, list);
+      for (const [list, threads] of inventory.threads) {
+        for (const t of threads) {
+          const ids = await same(`spanning ${t.id}`, (r) => r.listSpanningThreadIds(t.id, 64));
+          assert.equal(ids[0], t.id, "the thread itself first");
+          assert.equal(new Set(ids).size, ids.length);
+          // Joined threads are other lists' (a list's own threads never share a Message-ID).
+          assert.ok(ids.slice(1).every((id) => listOfThread.has(id) && listOfThread.get(id) !== list));
+          const copies = await same(`spanning members ${t.id}`, (r) => r.listSpanningMembers(ids));
+          const expected = ids.flatMap((id) => inventory.members.get(id)!.map((m) => m.id));
+          assert.deepEqual(copies.map((c) => c.id).sort((a, b) => a - b), expected.sort((a, b) => a - b));
+          assert.ok(copies.every((c) => listNamed(c.list).id === c.listId));
+          for (let i = 1; i < copies.length; i++) {
+            const [a, b] = [copies[i - 1]!, copies[i]!];
+            assert.ok(a.date.getTime() < b.date.getTime() || (a.date.getTime() === b.date.getTime() && a.id < b.id), "oldest first");
+          }
+        }
+      }
+      const patchThread = async (list: string) => (await get().reader.resolveMessage(list, "xp-patch@example.org"))!.message!.threadId;
+      const [a, b] = [await patchThread(XP_A), await patchThread(XP_B)];
+      assert.deepEqual(await same("cross-posted patch", (r) => r.listSpanningThreadIds(a, 64)), [a, b]);
+      assert.deepEqual(await same("limit", (r) => r.listSpanningThreadIds(a, 1)), [a]);
+      const copies = await same("cross-posted members", (r) => r.listSpanningMembers([a, b]));
+      assert.deepEqual(copies.map((c) => [c.mid, c.list]), [
+        ["xp-patch@example.org", XP_A], ["xp-patch@example.org", XP_B], ["xp-reply-a@example.org", XP_A], ["xp-reply-b@example.org", XP_B],
+        ["xp-reply-b2@example.org", XP_B], ["xp-reply-both@example.org", XP_A], ["xp-reply-both@example.org", XP_B],
+      ]);
+      assert.equal(copies[0]!.mailId, copies[1]!.mailId, "one mail, two copies");
+      assert.notEqual(copies[0]!.mailId, copies[2]!.mailId);
+      const answer = (await get().reader.resolveMessage(XP_B, "xp-answer@example.org"))!.message!.threadId;
+      const question = (await get().reader.resolveMessage(XP_A, "xp-question@example.org"))!.message!.threadId;
+      assert.deepEqual(await same("answer on the other list", (r) => r.listSpanningThreadIds(answer, 64)), [answer, question]);
+      assert.deepEqual(await same("no threads", (r) => r.listSpanningMembers([])), []);
     });
 
     test("newest messages, for new.atom", async () => {
@@ -866,7 +913,7 @@ contract("PostgreSQL", () => postgres!, skipWithoutPostgres);
 
 describe("PostgreSQL: every hot read is an index lookup, search statements are time-limited", { skip: skipWithoutPostgres }, () => {
   type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
-  const BIG = new Set(["Message", "Thread", "Attachment", "SeriesVersion", "Series", "SeriesPatch", "PatchMail", "ReplyTrailer"]);
+  const BIG = new Set(["Message", "Mail", "Thread", "ThreadRef", "Attachment", "SeriesVersion", "Series", "SeriesPatch", "PatchMail", "ReplyTrailer"]);
 
   function nodes(node: PlanNode): PlanNode[] {
     return [node, ...(node.Plans ?? []).flatMap(nodes)];
@@ -887,6 +934,7 @@ describe("PostgreSQL: every hot read is an index lookup, search statements are t
       threadsInSecond: [sample.id, at, at], messageState: [sample.id, VARIANT_MID], resolve: [VARIANT_MID, SAMPLE],
       variantIds: [sample.id, VARIANT_MID], attachment: [sample.id, VARIANT_MID, 0], rawById: [1], rawVariants: [sample.id, VARIANT_MID, 20],
       thread: [thread.id], threadMembers: [thread.id], threadRaws: [thread.id], threadIds: [thread.id], threadBytes: [thread.id],
+      spanningThreadIds: [thread.id, 64], spanningMembers: [[thread.id]],
       messagesById: [[1, 2, 3]], rawsById: [[1, 2, 3]], newest: [sample.id, 20], listsWithMid: [VARIANT_MID],
       suggestIn: [sample.id, "2019", "2019\u{10ffff}"], suggestAll: ["2019", "2019\u{10ffff}"],
     };

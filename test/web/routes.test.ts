@@ -209,13 +209,21 @@ test("lookups: /r/<mid>, /all/<mid>/..., and a bare /<mid>", () => {
   assert.deepEqual(route(`/all/${MID}/`), { kind: "lookup", mid: MID, rest: "" });
   assert.deepEqual(route(`/all/${MID_URL}/`), { kind: "lookup", mid: MID, rest: "" });
   assert.deepEqual(route(`/all/${MID}/raw`), { kind: "lookup", mid: MID, rest: "raw" });
-  assert.deepEqual(route(`/all/${MID}/T/`), { kind: "lookup", mid: MID, rest: "T/" });
-  assert.deepEqual(route(`/all/${MID}/t/`), { kind: "lookup", mid: MID, rest: "t/" });
-  assert.deepEqual(route(`/all/${MID}/t.mbox.gz`), { kind: "lookup", mid: MID, rest: "t.mbox.gz" });
+  assert.deepEqual(route(`/all/${MID}/t.atom`), { kind: "lookup", mid: MID, rest: "t.atom" });
+  assert.deepEqual(route(`/all/${MID}/2-fix.patch`), { kind: "lookup", mid: MID, rest: "2-fix.patch" });
   assert.deepEqual(route(`/all/a%2Fb@x/`), { kind: "lookup", mid: "a/b@x", rest: "" });
   assert.deepEqual(route(`/${MID}`), { kind: "lookup", mid: MID, rest: "" });
   assert.deepEqual(route(`/${MID_URL}`), { kind: "lookup", mid: MID, rest: "" });
   assert.deepEqual(route(`/${MID}`, "HEAD"), { kind: "lookup", mid: MID, rest: "" });
+});
+
+test("/all/<mid>/T/, /t/ and t.mbox.gz are the conversation across lists", () => {
+  assert.deepEqual(route(`/all/${MID}/T/`), { kind: "allThread", mid: MID, nested: false, part: 1 });
+  assert.deepEqual(route(`/all/${MID_URL}/t/?part=2`), { kind: "allThread", mid: MID, nested: true, part: 2 });
+  assert.deepEqual(route(`/all/${MID}/t.mbox.gz`), { kind: "allThreadMbox", mid: MID });
+  assert.deepEqual(route(`/all/a%2Fb@x/T`), { kind: "addSlash", path: `/all/a%2Fb@x/T/` });
+  assert.deepEqual(route(`/all/${MID}/T/x`), { kind: "lookup", mid: MID, rest: "T/x" });
+  assert.deepEqual(route(`/all/${MID}/T/`, "POST"), { kind: "methodNotAllowed", allow: "GET, HEAD" });
 });
 
 test("/all/<mid> without its slash gets the slash first", () => {

@@ -41,15 +41,16 @@ before(() => {
   db.pragma("journal_mode = WAL");
   const listId = Number(db.prepare(`INSERT INTO "List" (name) VALUES ('big')`).run().lastInsertRowid);
   const threadId = Number(db.prepare(`INSERT INTO "Thread" (listId, rootMid) VALUES (?, 'm0@x')`).run(listId).lastInsertRowid);
+  const insertMail = db.prepare(`INSERT INTO "Mail" (rawHash, bodyText, raw, size) VALUES (?, ?, ?, 1)`);
   const insert = db.prepare(
-    `INSERT INTO "Message" (listId, messageId, rawHash, subject, date, threadId, bodyText, raw, size)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    `INSERT INTO "Message" (listId, messageId, mailId, rawHash, subject, date, threadId) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     for (let i = 0; i < MESSAGES; i++) {
       const body = Array.from({ length: 120 }, (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length]).join(" ");
       const date = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString();
-      insert.run(listId, `m${i}@x`, `h${i}`, `subject ${WORDS[i % WORDS.length]}`, date, threadId, body, Buffer.from("x"));
+      const mailId = Number(insertMail.run(`h${i}`, body, Buffer.from("x")).lastInsertRowid);
+      insert.run(listId, `m${i}@x`, mailId, `h${i}`, `subject ${WORDS[i % WORDS.length]}`, date, threadId);
     }
   })();
   db.close();

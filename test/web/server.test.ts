@@ -198,11 +198,11 @@ test("attachments come from their stored bytes; rows stored without them are par
   assert.match(String(first.headers["content-disposition"]), /^attachment; /);
   const db = new Database(dbFile);
   try {
-    const id = (db.prepare(`SELECT id FROM "Message" WHERE messageId = 'd0@example.org'`).get() as { id: number }).id;
+    const id = (db.prepare(`SELECT mailId AS id FROM "Message" WHERE messageId = 'd0@example.org'`).get() as { id: number }).id;
     // A marker in the row proves the download reads the row, not the message.
-    db.prepare(`UPDATE "Attachment" SET content = ? WHERE messageId = ? AND position = 0`).run(Buffer.from("stored bytes\n"), id);
+    db.prepare(`UPDATE "Attachment" SET content = ? WHERE mailId = ? AND position = 0`).run(Buffer.from("stored bytes\n"), id);
     // An older row without bytes falls back to parsing and gives the same download.
-    db.prepare(`UPDATE "Attachment" SET content = NULL WHERE messageId = ? AND position = 1`).run(id);
+    db.prepare(`UPDATE "Attachment" SET content = NULL WHERE mailId = ? AND position = 1`).run(id);
   } finally {
     db.close();
   }

@@ -126,24 +126,33 @@ export class SqliteArchiveWriter implements ArchiveWriter {
     if (this.sql.hasMid.get(listId, messageId)) counts.variant++;
     const { threadId, guarded } = this.threadMessage(listId, messageId, parsed, touched);
     const date = toSqlDate(parsed.date ?? message.fallbackDate ?? EPOCH);
+    const mailId = this.storeMail(rawHash, raw, parsed);
     const info = this.sql.insertMessage.run(
-      listId, messageId, rawHash, parsed.subject, parsed.fromName, parsed.fromAddr,
+      listId, messageId, mailId, rawHash, parsed.subject, parsed.fromName, parsed.fromAddr,
       parsed.to.join(", "), parsed.cc.join(", "), date, parsed.inReplyTo,
-      parsed.references.join(" "), threadId, parsed.bodyText, parsed.hasPatch ? 1 : 0, raw, raw.length, guarded ? 1 : 0,
+      parsed.references.join(" "), threadId, parsed.hasPatch ? 1 : 0, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
     if (guarded) {
       this.anyGuarded = true;
       for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
     }
-    parsed.attachments.forEach((a, position) => {
-      // Bytes may arrive from a parse worker as a plain Uint8Array view.
-      const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
-      this.sql.insertAttachment.run(id, position, a.filename, a.contentType, a.size, content);
-    });
     this.series.recordMessage(listId, id, parsed);
     counts.added++;
     this.recheckGuarded(listId, touched);
+  }
+
+  /** The mail's row: the one another list already stored, or a new one with its attachments. */
+  private storeMail(rawHash: string, raw: Buffer, parsed: ParsedMessage): number {
+    const existing = this.sql.getMail.get(rawHash) as { id: number } | undefined;
+    if (existing) return existing.id;
+    const mailId = Number(this.sql.insertMail.run(rawHash, parsed.bodyText, raw, raw.length).lastInsertRowid);
+    parsed.attachments.forEach((a, position) => {
+      // Bytes may arrive from a parse worker as a plain Uint8Array view.
+      const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
+      this.sql.insertAttachment.run(mailId, position, a.filename, a.contentType, a.size, content);
+    });
+    return mailId;
   }
 
   // Threads are the connected components of the Message-ID graph: each
@@ -239,13 +248,16 @@ function prepareStatements(db: Database.Database) {
     ),
     hasHash: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND rawHash = ?`),
     hasMid: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND messageId = ? LIMIT 1`),
+    getMail: db.prepare(`SELECT id FROM "Mail" WHERE rawHash = ?`),
+    insertMail: db.prepare(`INSERT INTO "Mail" (rawHash, bodyText, raw, size) VALUES (?, ?, ?, ?)`),
+    // The full-text trigger reads the body from the Mail row: it is written first.
     insertMessage: db.prepare(
-      `INSERT INTO "Message" (listId, messageId, rawHash, subject, fromName, fromAddr, toAddrs, ccAddrs, date,
-        inReplyTo, "references", threadId, bodyText, hasPatch, raw, size, mergeGuarded)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "Message" (listId, messageId, mailId, rawHash, subject, fromName, fromAddr, toAddrs, ccAddrs, date,
+        inReplyTo, "references", threadId, hasPatch, mergeGuarded)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertAttachment: db.prepare(
-      `INSERT INTO "Attachment" (messageId, position, filename, contentType, size, content) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "Attachment" (mailId, position, filename, contentType, size, content) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     getRef: db.prepare(`SELECT threadId FROM "ThreadRef" WHERE listId = ? AND mid = ?`),
     insertRef: db.prepare(`INSERT OR IGNORE INTO "ThreadRef" (listId, mid, threadId) VALUES (?, ?, ?)`),

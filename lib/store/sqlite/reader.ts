@@ -10,8 +10,9 @@ import type {
   ListSummary, MessageView, MidSuggestion, RawMessage, ThreadMember, ThreadPage, ThreadSummary,
 } from "../../types";
 import {
-  MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
-  type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type StoredAttachment, type ThreadCursor,
+  MAX_SPANNING_COPIES, MAX_THREAD_MESSAGES, MAX_VARIANTS, THREADS_PER_PAGE,
+  type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type SpanningMember, type StoredAttachment,
+  type ThreadCursor,
 } from "../types";
 import { formatCursor } from "../../web/cursor";
 import { threadingReferences } from "../../threading/merge-guard";
@@ -21,12 +22,27 @@ import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../row
 
 
 const MESSAGE_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.fromAddr, m.toAddrs, m.ccAddrs, m.date, m.inReplyTo,
-  m."references", m.bodyText, m.hasPatch, m.threadId, m.rawHash`;
+  m."references", mail.bodyText, m.hasPatch, m.threadId, m.rawHash`;
+// MESSAGE_COLUMNS read the body from the stored mail.
+const WITH_MAIL = `JOIN "Mail" mail ON mail.id = m.mailId`;
+// octet_length reads a text's byte length from its record header, not the text.
+const MEMBER_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.date, m."references", m.inReplyTo, m.mergeGuarded,
+  octet_length(mail.bodyText) AS textBytes`;
 const THREAD_COLUMNS = `t.id, t.rootMid, t.subject, t.fromName, t.messageCount, t.firstDate, t.lastDate`;
 const STATE_COLUMNS = `m.id, m.threadId, m.rawHash, m.date, t.messageCount AS threadCount, t.lastDate AS threadLastDate, t.subject AS threadSubject, t.rootMid AS threadRootMid,
   (SELECT count(*) FROM (SELECT 1 FROM "Message" v WHERE v.listId = m.listId AND v.messageId = m.messageId LIMIT ${MAX_VARIANTS})) AS variants`;
 
 const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(readDate);
+
+function toMember(r: Row): ThreadMember {
+  return {
+    id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
+    date: date(r.date), textBytes: r.textBytes as number,
+    references: threadingReferences(
+      splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
+    ),
+  };
+}
 
 function readDate(value: unknown): Date | null {
   return fromSqlDate(value as string | number | null);
@@ -89,21 +105,33 @@ export class SqliteReader implements ArchiveReader {
       variantIds: prepare(`SELECT id FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ${MAX_VARIANTS}`),
       attachment: prepare(
         `SELECT a.filename, a.contentType, a.content, m.id AS messageRowId, m.rawHash, m.date
-           FROM "Message" m JOIN "Attachment" a ON a.messageId = m.id
+           FROM "Message" m JOIN "Attachment" a ON a.mailId = m.mailId
           WHERE m.listId = ? AND m.messageId = ? AND a.position = ? ORDER BY m.id LIMIT 1`,
       ),
-      rawById: prepare(`SELECT raw FROM "Message" WHERE id = ?`),
-      rawVariants: prepare(`SELECT raw, rawHash, date FROM "Message" WHERE listId = ? AND messageId = ? ORDER BY id LIMIT ?`),
+      rawById: prepare(`SELECT mail.raw FROM "Message" m ${WITH_MAIL} WHERE m.id = ?`),
+      rawVariants: prepare(
+        `SELECT mail.raw, m.rawHash, m.date FROM "Message" m ${WITH_MAIL} WHERE m.listId = ? AND m.messageId = ? ORDER BY m.id LIMIT ?`,
+      ),
       thread: prepare(`SELECT ${THREAD_COLUMNS} FROM "Thread" t WHERE t.id = ?`),
       threadMembers: prepare(
-        `SELECT id, messageId, subject, fromName, date, "references", inReplyTo, mergeGuarded, octet_length(bodyText) AS textBytes
-           FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`,
+        `SELECT ${MEMBER_COLUMNS} FROM "Message" m ${WITH_MAIL} WHERE m.threadId = ? ORDER BY m.date, m.id LIMIT ${MAX_THREAD_MESSAGES}`,
       ),
-      threadRaws: prepare(`SELECT raw, rawHash, date FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
+      // The threads of other lists sharing a Message-ID with these, until no
+      // new one turns up; UNION drops repeats, so the walk ends.
+      spanningThreads: prepare(
+        `WITH RECURSIVE span(threadId) AS (
+           SELECT ? UNION
+           SELECT other.threadId FROM span JOIN "ThreadRef" own ON own.threadId = span.threadId
+             JOIN "ThreadRef" other INDEXED BY "ThreadRef_mid_idx" ON other.mid = own.mid AND other.listId <> own.listId
+         ) SELECT threadId FROM span LIMIT ?`,
+      ),
+      threadRaws: prepare(
+        `SELECT mail.raw, m.rawHash, m.date FROM "Message" m ${WITH_MAIL} WHERE m.threadId = ? ORDER BY m.date, m.id LIMIT ${MAX_THREAD_MESSAGES}`,
+      ),
       threadIds: prepare(`SELECT id FROM "Message" WHERE threadId = ? ORDER BY date, id LIMIT ${MAX_THREAD_MESSAGES}`),
       // length(raw) comes from the record header and reads no mail.
-      threadBytes: prepare(`SELECT sum(length(raw)) AS bytes FROM "Message" WHERE threadId = ?`),
-      newest: prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m.listId = ? ORDER BY m.date DESC, m.id DESC LIMIT ?`),
+      threadBytes: prepare(`SELECT sum(length(mail.raw)) AS bytes FROM "Message" m ${WITH_MAIL} WHERE m.threadId = ?`),
+      newest: prepare(`SELECT ${MESSAGE_COLUMNS} FROM "Message" m ${WITH_MAIL} WHERE m.listId = ? ORDER BY m.date DESC, m.id DESC LIMIT ?`),
       listsWithMid: prepare(
         `SELECT l.name FROM "Message" m JOIN "List" l ON l.id = m.listId WHERE m.messageId = ? GROUP BY l.id ORDER BY min(m.id) LIMIT 20`,
       ),
@@ -247,13 +275,20 @@ export class SqliteReader implements ArchiveReader {
 
   /** The thread's messages without bodies, oldest first: enough to draw the tree. */
   async listThreadMembers(threadId: number): Promise<ThreadMember[]> {
-    return (this.sql.threadMembers.all(threadId) as Row[]).map((r) => ({
-      id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-      date: date(r.date), textBytes: r.textBytes as number,
-      references: threadingReferences(
-        splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
-      ),
-    }));
+    return (this.sql.threadMembers.all(threadId) as Row[]).map(toMember);
+  }
+
+  async listSpanningThreadIds(threadId: number, limit: number): Promise<number[]> {
+    return (this.sql.spanningThreads.all(threadId, limit) as Row[]).map((r) => r.threadId as number);
+  }
+
+  async listSpanningMembers(threadIds: number[]): Promise<SpanningMember[]> {
+    if (threadIds.length === 0) return [];
+    const rows = this.prepare(
+      `SELECT ${MEMBER_COLUMNS}, m.listId, l.name AS list, m.mailId FROM "Message" m ${WITH_MAIL} JOIN "List" l ON l.id = m.listId
+        WHERE m.threadId IN (${threadIds.map(() => "?").join(", ")}) ORDER BY m.date, m.id LIMIT ${MAX_SPANNING_COPIES}`,
+    ).all(...threadIds) as Row[];
+    return rows.map((r) => ({ ...toMember(r), listId: r.listId as number, list: r.list as string, mailId: r.mailId as number }));
   }
 
   /**
@@ -268,9 +303,9 @@ export class SqliteReader implements ArchiveReader {
       const rows = this.prepare(
         `SELECT ${MESSAGE_COLUMNS},
                 (SELECT json_group_array(json_array(a.position, a.filename, a.contentType, a.size))
-                   FROM (SELECT position, filename, contentType, size FROM "Attachment" WHERE messageId = m.id ORDER BY position) a
+                   FROM (SELECT position, filename, contentType, size FROM "Attachment" WHERE mailId = m.mailId ORDER BY position) a
                 ) AS attachments
-           FROM "Message" m WHERE m.id IN (${batch.map(() => "?").join(", ")})`,
+           FROM "Message" m ${WITH_MAIL} WHERE m.id IN (${batch.map(() => "?").join(", ")})`,
       ).all(...batch) as Row[];
       for (const r of rows) out.set(r.id as number, toMessageView(r, list, attachmentsOf(r.attachments === null ? null : JSON.parse(r.attachments as string))));
     }
@@ -289,7 +324,7 @@ export class SqliteReader implements ArchiveReader {
   /** Raw bytes of these messages, in the order given (a missing id is skipped). */
   async listRawsById(ids: number[]): Promise<Buffer[]> {
     if (ids.length === 0) return [];
-    const rows = this.prepare(`SELECT id, raw FROM "Message" WHERE id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[];
+    const rows = this.prepare(`SELECT m.id, mail.raw FROM "Message" m ${WITH_MAIL} WHERE m.id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[];
     const byId = new Map(rows.map((r) => [r.id as number, r.raw as Buffer]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }

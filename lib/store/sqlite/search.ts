@@ -202,13 +202,13 @@ interface HitRow {
 
 async function loadHits(db: Database.Database, ids: number[], plan: SearchPlan): Promise<SearchHit[]> {
   if (ids.length === 0) return [];
-  // bodyText comes before raw in the row, so this never reads the raw mail.
+  // bodyText comes before raw in the Mail row, so this never reads the raw mail.
   const rows = await rawQuery<HitRow[]>(
         db,
     `SELECT m.id AS id, m.messageId AS mid, m.subject AS subject, m.fromName AS fromName, m.fromAddr AS fromAddr,
             m.date AS date, m.threadId AS threadId, t.subject AS threadSubject, l.name AS list,
-            substr(m.bodyText, 1, ${SEARCH_LIMITS.snippetSource}) AS body
-       FROM "Message" m JOIN "List" l ON l.id = m.listId JOIN "Thread" t ON t.id = m.threadId
+            substr(mail.bodyText, 1, ${SEARCH_LIMITS.snippetSource}) AS body
+       FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId JOIN "List" l ON l.id = m.listId JOIN "Thread" t ON t.id = m.threadId
       WHERE m.id IN (${ids.map(() => "?").join(", ")})`,
     ...ids,
   );
@@ -243,11 +243,11 @@ export async function searchMboxPlan(options: WithDb<MboxOptions>): Promise<Mbox
   let rows: { id: number | bigint; bytes: number | bigint }[];
   try {
     // length(raw) comes from the record header; reading `size` (stored after
-    // raw) would walk every message's overflow pages.
+    // raw) would walk every mail's overflow pages.
     rows = options.threads
       ? await rawQuery(
         db,
-          `SELECT m.id AS id, length(m.raw) AS bytes FROM "Message" m
+          `SELECT m.id AS id, length(mail.raw) AS bytes FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId
             WHERE m.threadId IN (SELECT m.threadId ${from.sql} LIMIT ?)
             ORDER BY m.date, m.id LIMIT ?`,
           ...from.params,
@@ -256,7 +256,7 @@ export async function searchMboxPlan(options: WithDb<MboxOptions>): Promise<Mbox
         )
       : await rawQuery(
         db,
-          `SELECT m.id AS id, length(m.raw) AS bytes ${from.sql} ${dateOrder(plan, "ASC")} LIMIT ?`,
+          `SELECT m.id AS id, (SELECT length(raw) FROM "Mail" WHERE id = m.mailId) AS bytes ${from.sql} ${dateOrder(plan, "ASC")} LIMIT ?`,
           ...from.params,
           cap + 1,
         );
@@ -290,7 +290,7 @@ export function mboxStream(db: Database.Database, ids: number[]): ReadableStream
       const batch = ids.slice(i, i + MBOX_BATCH);
       const rows = await rawQuery<{ id: number | bigint; raw: Uint8Array }[]>(
         db,
-        `SELECT id, raw FROM "Message" WHERE id IN (${batch.map(() => "?").join(", ")})`,
+        `SELECT m.id, mail.raw FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId WHERE m.id IN (${batch.map(() => "?").join(", ")})`,
         ...batch,
       );
       const byId = new Map(rows.map((r) => [Number(r.id), r.raw]));

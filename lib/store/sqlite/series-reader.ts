@@ -69,9 +69,10 @@ export class SeriesReader implements SeriesReads {
         `SELECT ${VERSION_COLUMNS} FROM "SeriesVersion" v JOIN "Message" r ON r.id = v.rootMessageId WHERE v.seriesId = ? ORDER BY v.position`,
       ),
       patches: prepare(
-        `SELECT p.counter, m.messageId AS mid, m.subject, m.date, m.threadId, m.fromAddr, m.bodyText,
+        `SELECT p.counter, m.messageId AS mid, m.subject, m.date, m.threadId, m.fromAddr, mail.bodyText,
                 CASE WHEN m.fromName <> '' THEN m.fromName ELSE m.fromAddr END AS fromName, m.fromName AS rawFromName
-           FROM "SeriesPatch" p JOIN "Message" m ON m.id = p.messageId WHERE p.versionId = ? ORDER BY p.counter`,
+           FROM "SeriesPatch" p JOIN "Message" m ON m.id = p.messageId JOIN "Mail" mail ON mail.id = m.mailId
+          WHERE p.versionId = ? ORDER BY p.counter`,
       ),
       message: prepare(`SELECT messageId AS mid, subject, date, threadId FROM "Message" WHERE id = ?`),
       // Any stored variant of the Message-ID: a version holds one of them.

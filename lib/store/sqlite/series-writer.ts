@@ -225,7 +225,8 @@ function prepareStatements(db: Database.Database) {
     backfill: db.prepare(`SELECT upToId FROM "SeriesBackfill" LIMIT 1`),
     setBackfill: db.prepare(`UPDATE "SeriesBackfill" SET upToId = ?`),
     backfillMessages: db.prepare(
-      `SELECT id, listId, threadId, subject, bodyText FROM "Message" WHERE id <= ? ORDER BY id DESC LIMIT ?`,
+      `SELECT m.id, m.listId, m.threadId, m.subject, mail.bodyText FROM "Message" m JOIN "Mail" mail ON mail.id = m.mailId
+        WHERE m.id <= ? ORDER BY m.id DESC LIMIT ?`,
     ),
     patchMailsInThread: db.prepare(`SELECT ${PATCH_COLUMNS} FROM "Message" m JOIN "PatchMail" p ON p.messageId = m.id WHERE m.threadId = ?`),
     patchMailsByChangeId: db.prepare(

@@ -22,8 +22,10 @@ export default defineConfig({
   schema: postgres ? "prisma/postgres/schema.prisma" : "prisma/sqlite/schema.prisma",
   migrations: { path: postgres ? "prisma/postgres/migrations" : "prisma/sqlite/migrations" },
   tables: {
-    // SQLite's FTS5 table and its shadow tables, written by hand in *_fts.
-    external: postgres ? [] : ["message_fts", "message_fts_data", "message_fts_idx", "message_fts_docsize", "message_fts_config"],
+    // SQLite's FTS5 table, its shadow tables and its rowid map, written by hand in migrations.
+    external: postgres ? [] : [
+      "message_fts", "message_fts_data", "message_fts_idx", "message_fts_docsize", "message_fts_config", "message_search_key",
+    ],
   },
   async adapter() {
     const chosen = parseDatabaseUrl();

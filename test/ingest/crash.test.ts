@@ -189,7 +189,7 @@ function snapshot(file: string) {
       .sort();
     // The FTS index straight from SQLite: rowids mapped to content hashes.
     db.prepare(`INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)`).run();
-    const hitsOf = db.prepare(`SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ?`);
+    const hitsOf = db.prepare(`SELECT k.messageId AS id FROM message_fts f JOIN message_search_key k ON k.sortKey = f.rowid WHERE message_fts MATCH ?`);
     const hits = Object.fromEntries(
       SEARCH_TERMS.map((term) => [term, (hitsOf.all(term) as Array<{ id: number }>).map((r) => hashById.get(r.id) ?? `missing row ${r.id}`).sort()]),
     );

@@ -2,11 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import fc from "fast-check";
-import { compileQuery, toFtsString, type CompiledQuery } from "../../lib/store/sqlite/query-compile";
+import { compileQuery, compileTextQuery, toFtsString, type CompiledQuery, type TextQuery } from "../../lib/store/sqlite/query-compile";
 import { parseQuery, QueryError, type Field, type QueryNode } from "../../lib/search/query-parse";
 
 const NOW = new Date("2024-06-15T12:34:56Z");
-const MATCH = "m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)";
+const MATCH = `m.id IN (SELECT messageId FROM message_search_key WHERE sortKey IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?))`;
 
 interface Row {
   id: number;
@@ -107,13 +107,17 @@ function openDb(): Database.Database {
       id INTEGER PRIMARY KEY, messageId TEXT NOT NULL, date TEXT NOT NULL,
       subject TEXT NOT NULL, fromName TEXT NOT NULL, fromAddr TEXT NOT NULL,
       toAddrs TEXT NOT NULL, ccAddrs TEXT NOT NULL, bodyText TEXT NOT NULL);
-    CREATE VIRTUAL TABLE message_fts USING fts5(subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText,
-      content='Message', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE message_fts USING fts5(subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list,
+      content='', tokenize='unicode61 remove_diacritics 2');
+    CREATE TABLE message_search_key (sortKey INTEGER PRIMARY KEY, messageId INTEGER NOT NULL);
   `);
   const insert = db.prepare(`INSERT INTO Message VALUES
     (@id, @messageId, @date, @subject, @fromName, @fromAddr, @toAddrs, @ccAddrs, @bodyText)`);
   for (const row of ROWS) insert.run(row);
-  db.exec(`INSERT INTO message_fts(message_fts) VALUES('rebuild')`);
+  // Full-text rowids are search keys, not Message ids (here: 1000 - id).
+  db.exec(`INSERT INTO message_search_key SELECT 1000 - id, id FROM Message;
+    INSERT INTO message_fts(rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list)
+      SELECT 1000 - id, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, 'l1' FROM Message`);
   return db;
 }
 
@@ -127,6 +131,15 @@ function run(compiled: CompiledQuery): number[] {
 }
 
 const search = (q: string): number[] => run(compileQuery(parseQuery(q, NOW)));
+
+/** A text query the way lib/store/sqlite/search.ts runs it: its MATCH, then the date range. */
+function runText(text: TextQuery): number[] {
+  const rows = db.prepare(
+    `SELECT m.id FROM message_fts f JOIN message_search_key k ON k.sortKey = f.rowid JOIN Message m ON m.id = k.messageId
+      WHERE message_fts MATCH ? AND (? IS NULL OR m.date >= ?) AND (? IS NULL OR m.date < ?) ORDER BY m.id`,
+  ).all(text.match, ...[text.from, text.from, text.to, text.to].map((d) => d?.toISOString() ?? null));
+  return (rows as { id: number }[]).map((r) => r.id);
+}
 
 describe("toFtsString", () => {
   it("quotes and doubles quotes", () => {
@@ -370,8 +383,29 @@ describe("compileQuery: semantics", () => {
         }
         const expected = ROWS.filter((r) => matches(tree, r)).map((r) => r.id);
         assert.deepEqual(run(compiled), expected, JSON.stringify(tree) + "\n" + compiled.where);
+        // Where the index alone can answer, it finds the same rows.
+        const text = compileTextQuery(tree);
+        if (text !== null) assert.deepEqual(runText(text), expected, JSON.stringify(tree) + "\n" + text.match);
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe("compileTextQuery", () => {
+  const text = (q: string) => compileTextQuery(parseQuery(q, NOW));
+  it("takes words, phrases and their AND/OR/NOT, with d: ranges ANDed to them", () => {
+    assert.deepEqual(text("s:ima"), { match: `{subject}: "ima"`, from: null, to: null });
+    assert.equal(text("ima evm")?.match, `({subject bodyText}: "ima" AND {subject bodyText}: "evm")`);
+    assert.equal(text("ima OR evm")?.match, `({subject bodyText}: "ima" OR {subject bodyText}: "evm")`);
+    assert.equal(text("ima NOT evm")?.match, `({subject bodyText}: "ima" NOT {subject bodyText}: "evm")`);
+    const ranged = text("f:zohar d:20190101..20190201 d:20190115..")!;
+    assert.equal(ranged.match, `{fromName fromAddr}: "zohar"`);
+    assert.deepEqual([ranged.from?.toISOString(), ranged.to?.toISOString()], ["2019-01-15T00:00:00.000Z", "2019-02-02T00:00:00.000Z"]);
+  });
+  it("leaves every other query to the SQL walk", () => {
+    for (const q of ["d:20190101..", "m:a@b", "m:a@b ima", "ima OR d:20190101..", "NOT ima", "ima OR NOT evm", "***"]) {
+      assert.equal(text(q), null, q);
+    }
   });
 });

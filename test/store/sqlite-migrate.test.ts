@@ -61,7 +61,7 @@ before(() => {
   const thread = db.prepare(`INSERT INTO "Thread" (listId, rootMid) VALUES (?, ?)`);
   const message = db.prepare(
     `INSERT INTO "Message" (listId, messageId, rawHash, subject, date, threadId, bodyText, raw, size)
-     VALUES (?, ?, ?, ?, '2024-03-04T10:00:00.000Z', ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, '2024-03-04T10:00:00.000+00:00', ?, ?, ?, ?)`,
   );
   const attachment = db.prepare(`INSERT INTO "Attachment" (messageId, position, filename, contentType, size, content) VALUES (?, ?, ?, ?, ?, ?)`);
   const ref = db.prepare(`INSERT INTO "ThreadRef" (listId, mid, threadId) VALUES (?, ?, ?)`);
@@ -124,9 +124,15 @@ test("full text still finds every copy, and the index is consistent", () => {
   const db = new Database(dbFile);
   try {
     db.prepare(`INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)`).run();
-    const hits = (q: string) => (db.prepare(`SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid`).all(q) as { id: number }[]).map((r) => r.id);
+    const hits = (q: string) => (db.prepare(
+      `SELECT k.messageId AS id FROM message_fts f JOIN message_search_key k ON k.sortKey = f.rowid WHERE message_fts MATCH ? ORDER BY id`,
+    ).all(q) as { id: number }[]).map((r) => r.id);
     const sharedIds = (db.prepare(`SELECT id FROM "Message" WHERE messageId = 'shared@x' ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
     assert.deepEqual(hits("quokka"), sharedIds);
+    assert.deepEqual(hits("list:l2"), sharedIds.slice(1), "each copy carries its list's token");
+    // Full-text rowids run newest first: date descending, then id descending.
+    const byKey = db.prepare(`SELECT messageId AS id FROM message_search_key ORDER BY sortKey`).all();
+    assert.deepEqual(byKey, db.prepare(`SELECT id FROM "Message" ORDER BY date DESC, id DESC`).all());
     assert.equal(hits("reusing").length, 1);
     assert.equal(hits(`subject:alone`).length, 2);
   } finally {
@@ -166,6 +172,9 @@ test("the migrated archive reads and takes new mail, a cross-post again stored o
     assert.equal(new Set(ids.map((r) => r.mailId)).size, 1);
     const maxOld = Math.max(...before_.keys());
     assert.ok(ids[0]!.mailId > maxOld, "new mails get ids past the migrated ones");
+    // The writer's keys continue the migration's order: same date, later id, first.
+    const byKey = db.prepare(`SELECT messageId AS id FROM message_search_key ORDER BY sortKey`).all();
+    assert.deepEqual(byKey, db.prepare(`SELECT id FROM "Message" ORDER BY date DESC, id DESC`).all());
   } finally {
     db.close();
   }

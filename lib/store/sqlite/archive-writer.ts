@@ -12,6 +12,8 @@ import { toSqlDate } from "./sql-date";
 import type { ArchiveWriter, FailureLog, IncomingMessage, IngestCounts, ListInfo } from "../types";
 
 const EPOCH = new Date(0);
+// Full-text positions per millisecond of date (the mail_once migration).
+const SLOT = 32768n;
 // Stands for "the thread the message joins anyway" in the merge guard's count.
 const BASE_THREAD = -1;
 // SQLite's own wait for the write lock, per attempt; attempts repeat, with one
@@ -133,6 +135,7 @@ export class SqliteArchiveWriter implements ArchiveWriter {
       parsed.references.join(" "), threadId, parsed.hasPatch ? 1 : 0, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
+    this.sql.insertSearchKey.run(this.searchKey(date), id);
     if (guarded) {
       this.anyGuarded = true;
       for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
@@ -140,6 +143,23 @@ export class SqliteArchiveWriter implements ArchiveWriter {
     this.series.recordMessage(listId, id, parsed);
     counts.added++;
     this.recheckGuarded(listId, touched);
+  }
+
+  /**
+   * The copy's full-text rowid (see the mail_once migration): minus its
+   * position, which is the first free one at or after its millisecond's
+   * first (ms × 32768), past every position of an older or equal date. A new
+   * copy has the highest id, so it goes after its millisecond's others.
+   */
+  private searchKey(sqlDate: string): bigint {
+    const base = BigInt(Date.parse(sqlDate)) * SLOT;
+    const nearest = (this.sql.lastKeyBefore.get(-(base + SLOT)) as { sortKey: bigint | null }).sortKey;
+    const position = nearest === null || -nearest < base ? base : -nearest + 1n;
+    if (position < base + SLOT) return -position;
+    // 32,768 copies in one millisecond (only a crafted archive): the copy is
+    // kept and found, ordered as the newest of all.
+    const newest = (this.sql.firstKey.get() as { sortKey: bigint | null }).sortKey;
+    return newest === null ? -position : newest - 1n;
   }
 
   /** The mail's row: the one another list already stored, or a new one with its attachments. */
@@ -249,8 +269,12 @@ function prepareStatements(db: Database.Database) {
     hasHash: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND rawHash = ?`),
     hasMid: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND messageId = ? LIMIT 1`),
     getMail: db.prepare(`SELECT id FROM "Mail" WHERE rawHash = ?`),
+    insertSearchKey: db.prepare(`INSERT INTO "message_search_key" (sortKey, messageId) VALUES (?, ?)`),
+    // The highest position below a bound is the lowest key above its negation.
+    lastKeyBefore: db.prepare(`SELECT min(sortKey) AS sortKey FROM "message_search_key" WHERE sortKey > ?`).safeIntegers(),
+    firstKey: db.prepare(`SELECT min(sortKey) AS sortKey FROM "message_search_key"`).safeIntegers(),
     insertMail: db.prepare(`INSERT INTO "Mail" (rawHash, bodyText, raw, size) VALUES (?, ?, ?, ?)`),
-    // The full-text trigger reads the body from the Mail row: it is written first.
+    // The full-text row is written when the copy's search key is (a trigger).
     insertMessage: db.prepare(
       `INSERT INTO "Message" (listId, messageId, mailId, rawHash, subject, fromName, fromAddr, toAddrs, ccAddrs, date,
         inReplyTo, "references", threadId, hasPatch, mergeGuarded)

@@ -147,8 +147,44 @@ function joinSql(parts: { where: string; params: Param[] }[], op: "AND" | "OR"):
   };
 }
 
+// Full-text rowids are search keys (the mail_once migration), mapped to Message ids.
 function matchSql(expr: string): { where: string; params: Param[] } {
-  return { where: "m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)", params: [expr] };
+  return {
+    where: `m.id IN (SELECT messageId FROM message_search_key WHERE sortKey IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?))`,
+    params: [expr],
+  };
+}
+
+/** A query the full-text index answers alone, in date order: one MATCH, and a date range. */
+export interface TextQuery {
+  match: string;
+  /** m.date >= from */
+  from: Date | null;
+  /** m.date < to */
+  to: Date | null;
+}
+
+/**
+ * The query as a TextQuery when it is one: text terms (any AND/OR/NOT of
+ * them with at least one positive) and d: ranges ANDed to them. Everything
+ * else (m:, a lone d:, OR with a date, NOT alone) is null: compileQuery's SQL.
+ */
+export function compileTextQuery(node: QueryNode): TextQuery | null {
+  const children = node.type === "and" ? node.children : [node];
+  let from: Date | null = null;
+  let to: Date | null = null;
+  const text: QueryNode[] = [];
+  for (const child of children) {
+    if (child.type !== "date") {
+      text.push(child);
+      continue;
+    }
+    if (child.from !== null && (from === null || child.from > from)) from = child.from;
+    if (child.to !== null && (to === null || child.to < to)) to = child.to;
+  }
+  if (text.length === 0) return null;
+  const part = compile(text.length === 1 ? text[0]! : { type: "and", children: text }, 0);
+  return part?.kind === "fts" ? { match: part.expr, from, to } : null;
 }
 
 function toSql(part: Part): CompiledQuery {

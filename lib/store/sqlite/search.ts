@@ -4,10 +4,14 @@
 //
 // Every query is bounded, because better-sqlite3 has no statement timeout
 // and one slow statement blocks the whole server:
-// - the message table is only walked through the (listId, date) index, which
-//   holds date and rowid: text terms are checked against the FTS rowid set
-//   (built once per statement), so no row of the big Message table (raw mail
-//   in it) is read until the ≤ 50 hits of the page are fetched;
+// - a text query (words, phrases, AND/OR/NOT of them, with d: ranges) is
+//   answered by the full-text index alone: its rowids sort newest first (the
+//   mail_once migration), so a page is the first rows of the MATCH and the
+//   count its first countCap + 1, however many messages match;
+// - any other query walks the message table through the (listId, date)
+//   index, which holds date and rowid: text terms are checked against the
+//   set of matching rows (built once per statement), so no row of the big
+//   Message table is read until the ≤ 50 hits of the page are fetched;
 // - counts stop at SEARCH_LIMITS.countCap, paging at pageCap, and relevance
 //   scores only the newest rankCandidates hits;
 // - a phrase costs FTS5 one doclist read per word, so words per phrase and per
@@ -18,7 +22,7 @@ import { createGzip } from "node:zlib";
 import Database from "better-sqlite3";
 import { databaseFile } from "../db-path";
 import { formatMboxrd } from "../../mail/mbox";
-import { compileQuery } from "./query-compile";
+import { compileQuery, compileTextQuery, type TextQuery } from "./query-compile";
 import { checkCost, positiveTerms } from "../../search/cost";
 import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
 import { parseQuery, QueryError, type Field } from "../../search/query-parse";
@@ -51,6 +55,8 @@ export interface SearchPlan {
   byMid: boolean;
   /** FTS5 expression OR-ing every positive text term, for bm25; null without one. */
   rankMatch: string | null;
+  /** The query as one MATCH and a date range, when it is one: answered in the index's date order. */
+  text: TextQuery | null;
   subjectTerms: string[];
   bodyTerms: string[];
 }
@@ -58,9 +64,11 @@ export interface SearchPlan {
 const HAS_TOKEN = /[\p{L}\p{N}\p{Co}]/u;
 const DATE_INDEX = `INDEXED BY "Message_listId_date_idx"`;
 // bm25 column weights in message_fts order: subject, fromName, fromAddr,
-// toAddrs, ccAddrs, bodyText. A word in the subject says more than one in a
-// 2,000-line patch, as in public-inbox's Xapian weighting.
-const BM25 = "bm25(message_fts, 10.0, 4.0, 4.0, 1.0, 1.0, 1.0)";
+// toAddrs, ccAddrs, bodyText, list. A word in the subject says more than one
+// in a 2,000-line patch, as in public-inbox's Xapian weighting.
+const BM25 = "bm25(message_fts, 10.0, 4.0, 4.0, 1.0, 1.0, 1.0, 0.0)";
+// Full-text positions per millisecond of date (the mail_once migration).
+const SLOT = 32768n;
 const MID_TEST = "m.messageId = ?";
 const MBOX_BATCH = 64;
 
@@ -92,6 +100,7 @@ export function planSearch(q: string, now: Date = new Date()): SearchPlan {
     params: compiled.params.map((p) => (p instanceof Date ? toSqlDate(p) : p)),
     byMid,
     rankMatch,
+    text: compileTextQuery(ast),
     subjectTerms: textOf(["subject", "subjectBody", "any"]),
     bodyTerms: textOf(["body", "subjectBody", "any"]),
   };
@@ -134,14 +143,61 @@ function rankedPage(
   offset: number,
 ): number[] {
   const rows = db.prepare(
-    `WITH h AS MATERIALIZED (SELECT m.id AS id, m.date AS date ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ?),
-          span AS (SELECT min(id) AS lo, max(id) AS hi FROM h),
-          r AS MATERIALIZED (SELECT rowid AS id, ${BM25} AS score FROM message_fts
+    `WITH h AS MATERIALIZED (SELECT m.id AS id, m.date AS date, (SELECT sortKey FROM message_search_key WHERE messageId = m.id) AS sortKey
+                              ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ?),
+          span AS (SELECT min(sortKey) AS lo, max(sortKey) AS hi FROM h),
+          r AS MATERIALIZED (SELECT rowid AS sortKey, ${BM25} AS score FROM message_fts
                               WHERE message_fts MATCH ? AND rowid BETWEEN (SELECT lo FROM span) AND (SELECT hi FROM span))
-     SELECT h.id AS id FROM h LEFT JOIN r ON r.id = h.id
+     SELECT h.id AS id FROM h LEFT JOIN r ON r.sortKey = h.sortKey
      ORDER BY r.score IS NULL, r.score, h.date DESC, h.id DESC LIMIT ? OFFSET ?`,
   ).all(...from.params, SEARCH_LIMITS.rankCandidates, plan.rankMatch ?? "", limit, offset) as { id: number | bigint }[];
   return rows.map((r) => Number(r.id));
+}
+
+/** A text query's MATCH in the list (its l<id> token) and its date range as rowid bounds. */
+interface IndexQuery {
+  match: string;
+  where: string;
+  params: (string | bigint)[];
+}
+
+function indexQuery(text: TextQuery, listId: number | null): IndexQuery {
+  const conds: string[] = [];
+  const params: (string | bigint)[] = [listId === null ? text.match : `(${text.match}) AND {list}: "l${listId}"`];
+  // date >= from: position >= from × SLOT; date < to: position < to × SLOT (rowid = -position).
+  if (text.from !== null) {
+    conds.push("rowid <= ?");
+    params.push(-BigInt(text.from.getTime()) * SLOT);
+  }
+  if (text.to !== null) {
+    conds.push("rowid > ?");
+    params.push(-BigInt(text.to.getTime()) * SLOT);
+  }
+  return { match: params[0] as string, where: ["message_fts MATCH ?", ...conds].join(" AND "), params };
+}
+
+/** A page of a text query, newest first (or by relevance among the newest rankCandidates hits). */
+// Relevance scores the query's positive words (rankMatch), as the walk's ranking does.
+function indexPage(db: Database.Database, q: IndexQuery, plan: SearchPlan, order: SearchOrder, limit: number, offset: number): number[] {
+  const rows = order === "relevance"
+    ? db.prepare(
+      `WITH h AS MATERIALIZED (SELECT rowid AS sortKey FROM message_fts WHERE ${q.where} ORDER BY rowid LIMIT ?),
+            r AS MATERIALIZED (SELECT rowid AS sortKey, ${BM25} AS score FROM message_fts
+                                WHERE message_fts MATCH ? AND rowid BETWEEN (SELECT min(sortKey) FROM h) AND (SELECT max(sortKey) FROM h))
+       SELECT s.messageId AS id FROM h LEFT JOIN r ON r.sortKey = h.sortKey JOIN message_search_key s ON s.sortKey = h.sortKey
+       ORDER BY r.score IS NULL, r.score, h.sortKey LIMIT ? OFFSET ?`,
+    ).all(...q.params, SEARCH_LIMITS.rankCandidates, plan.rankMatch ?? "", limit, offset)
+    : db.prepare(
+      `SELECT s.messageId AS id FROM (SELECT rowid AS sortKey FROM message_fts WHERE ${q.where} ORDER BY rowid LIMIT ? OFFSET ?) f
+         JOIN message_search_key s ON s.sortKey = f.sortKey ORDER BY f.sortKey`,
+    ).all(...q.params, limit, offset);
+  return (rows as { id: number | bigint }[]).map((r) => Number(r.id));
+}
+
+function indexCount(db: Database.Database, q: IndexQuery): number {
+  const row = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM message_fts WHERE ${q.where} LIMIT ?)`)
+    .get(...q.params, SEARCH_LIMITS.countCap + 1) as { n: number | bigint };
+  return Number(row.n);
 }
 
 /** Search options as the SQLite side takes them: `db` is the read connection (default: one on DATABASE_URL). */
@@ -161,26 +217,52 @@ export async function searchMessages(options: WithDb<SearchOptions>): Promise<Se
   const tooDeep = pagingRefusal(page);
   if (tooDeep !== null) return refusedPage(page, tooDeep);
   const order: SearchOrder = page.requested === "relevance" && plan.rankMatch !== null ? "relevance" : "date";
-  const from = hitsFrom(plan, options.list, options.seriesRoots);
   try {
-    const ids =
-      order === "relevance"
-        ? rankedPage(db, plan, from, limit, offset)
-        : (db.prepare(`SELECT m.id AS id ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ? OFFSET ?`)
-            .all(...from.params, limit, offset) as { id: number | bigint }[]).map((r) => Number(r.id));
-    // The count walks at most countCap + 1 hits (the page's own walk has
-    // warmed the same pages), so its cost does not grow with the archive.
-    const counted = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from.sql} LIMIT ?)`)
-      .get(...from.params, SEARCH_LIMITS.countCap + 1) as { n: number | bigint };
-    const total = Number(counted.n);
-    const hits = await loadHits(db, ids, plan);
-    return resultPage(page, order, hits, total);
+    const found = plan.text !== null && !options.seriesRoots
+      ? indexHits(db, plan, plan.text, options.list, order, limit, offset)
+      : walkHits(db, plan, hitsFrom(plan, options.list, options.seriesRoots), order, limit, offset);
+    return resultPage(page, order, await loadHits(db, found.ids, plan), found.total);
   } catch (err) {
     // The compiler quotes every term, so FTS5 should never reject one; if it
     // does, the reader gets a message, not a 500 with SQL in it.
     if (isFtsError(err)) return refusedPage(page, INDEX_REFUSAL);
     throw err;
   }
+}
+
+interface Found {
+  ids: number[];
+  /** Exact up to countCap, countCap + 1 beyond. */
+  total: number;
+}
+
+function indexHits(
+  db: Database.Database, plan: SearchPlan, text: TextQuery, list: string | null, order: SearchOrder, limit: number, offset: number,
+): Found {
+  const listId = list === null ? null : listIdOf(db, list);
+  if (listId === undefined) return { ids: [], total: 0 };
+  const q = indexQuery(text, listId);
+  return { ids: indexPage(db, q, plan, order, limit, offset), total: indexCount(db, q) };
+}
+
+function walkHits(
+  db: Database.Database, plan: SearchPlan, from: { sql: string; params: SqlParam[] }, order: SearchOrder, limit: number, offset: number,
+): Found {
+  const ids =
+    order === "relevance"
+      ? rankedPage(db, plan, from, limit, offset)
+      : (db.prepare(`SELECT m.id AS id ${from.sql} ${dateOrder(plan, "DESC")} LIMIT ? OFFSET ?`)
+          .all(...from.params, limit, offset) as { id: number | bigint }[]).map((r) => Number(r.id));
+  // The count walks at most countCap + 1 hits (the page's own walk has
+  // warmed the same pages), so its cost does not grow with the archive.
+  const counted = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from.sql} LIMIT ?)`)
+    .get(...from.params, SEARCH_LIMITS.countCap + 1) as { n: number | bigint };
+  return { ids, total: Number(counted.n) };
+}
+
+/** The list's id; undefined when there is no such list. */
+function listIdOf(db: Database.Database, name: string): number | undefined {
+  return (db.prepare(`SELECT id FROM "List" WHERE name = ?`).get(name) as { id: number } | undefined)?.id;
 }
 
 function isFtsError(err: unknown): boolean {

@@ -3,7 +3,7 @@
 -- mail's bytes, text and attachments move to "Mail" first. A Mail row takes
 -- the id of the lowest Message row holding those bytes; the attachments of the
 -- other copies are byte-identical and go. Full text stays per Message row, now
--- contentless (its text no longer lives in one table) and rebuilt here.
+-- contentless and in date order (below), rebuilt here.
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
 
@@ -80,28 +80,46 @@ CREATE UNIQUE INDEX "Message_listId_rawHash_key" ON "Message"("listId", "rawHash
 
 CREATE INDEX "ThreadRef_mid_idx" ON "ThreadRef"("mid");
 
--- Contentless: rows carry the text only while being indexed; search reads
--- rowids and bm25, snippets come from "Mail"."bodyText". A Mail row is always
--- written before the Message rows that point at it.
+-- Full text, per list copy, in date order. Each copy's full-text row has the
+-- rowid message_search_key gives it: minus (date in ms × 32768 + its place
+-- among the copies of that millisecond, in id order), so rowids ascend from
+-- the newest message. A page of hits newest first is then the first rows of
+-- a MATCH, and a count the first 10,001: their cost does not grow with the
+-- archive (lib/store/sqlite/search.ts). The list is a token of its own
+-- (l<id>), so a list's search is the MATCH and that token. Contentless: the
+-- text lives in "Message" and "Mail"; snippets come from "Mail"."bodyText".
+CREATE TABLE "message_search_key" (
+    sortKey INTEGER NOT NULL PRIMARY KEY,
+    "messageId" INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX "message_search_key_messageId_key" ON "message_search_key"("messageId");
+
 CREATE VIRTUAL TABLE "message_fts" USING fts5(
-  subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText,
+  subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list,
   content='', contentless_delete=1,
   tokenize='unicode61 remove_diacritics 2'
 );
-INSERT INTO message_fts(rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText)
-  SELECT m."id", m."subject", m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", mail."bodyText"
-    FROM "Message" m JOIN "Mail" mail ON mail."id" = m."mailId"
-   ORDER BY m."id";
 
-CREATE TRIGGER "message_fts_ai" AFTER INSERT ON "Message" BEGIN
-  INSERT INTO message_fts(rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText)
-  VALUES (new.id, new.subject, new.fromName, new.fromAddr, new.toAddrs, new.ccAddrs,
-          (SELECT "bodyText" FROM "Mail" WHERE "id" = new."mailId"));
+-- The writer gives each new copy its key (lib/store/sqlite/archive-writer.ts);
+-- the key's row brings the copy into the index.
+CREATE TRIGGER "message_search_key_ai" AFTER INSERT ON "message_search_key" BEGIN
+  INSERT INTO message_fts(rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list)
+  SELECT new.sortKey, m."subject", m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", mail."bodyText", 'l' || m."listId"
+    FROM "Message" m JOIN "Mail" mail ON mail."id" = m."mailId" WHERE m."id" = new."messageId";
 END;
 
 CREATE TRIGGER "message_fts_ad" AFTER DELETE ON "Message" BEGIN
-  DELETE FROM message_fts WHERE rowid = old.id;
+  DELETE FROM message_fts WHERE rowid = (SELECT sortKey FROM "message_search_key" WHERE "messageId" = old.id);
+  DELETE FROM "message_search_key" WHERE "messageId" = old.id;
 END;
+
+-- Place n in (date, id) order takes the next free position at or after its
+-- millisecond's first: n + max over earlier rows of (position base - their n).
+INSERT INTO "message_search_key" (sortKey, messageId)
+  SELECT -(rn + max(base - rn) OVER (ORDER BY base, id ROWS UNBOUNDED PRECEDING)), id
+    FROM (SELECT id, base, row_number() OVER (ORDER BY base, id) AS rn
+            FROM (SELECT "id" AS id, CAST(round(unixepoch("date", 'subsec') * 1000) AS INTEGER) * 32768 AS base FROM "Message"))
+   ORDER BY base, id;
 
 PRAGMA foreign_key_check;
 PRAGMA foreign_keys=ON;

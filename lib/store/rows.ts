@@ -2,7 +2,8 @@
 // column names are the same on SQLite and PostgreSQL; only how a stored date
 // reads back differs (ISO text on SQLite, a Date from pg), so each reader
 // hands in its own.
-import type { AttachmentView, MessageView, RawMessage, ThreadSummary } from "../types";
+import type { AttachmentView, MessageView, RawMessage, ThreadMember, ThreadSummary } from "../types";
+import { threadingReferences } from "../threading/merge-guard";
 import type { ListRow, MessageState } from "./types";
 
 export type Row = Record<string, unknown>;
@@ -13,6 +14,8 @@ export interface RowMapping {
   toState(r: Row): MessageState;
   toRaw(r: Row): RawMessage;
   toMessageView(m: Row, list: ListRow, attachments: AttachmentView[], variantIds?: number[]): MessageView;
+  /** A thread member as the thread tree follows it: a merge-guarded message keeps only its direct parent. */
+  toMember(r: Row): ThreadMember;
 }
 
 /** `readDate` gives null for a missing date; a required one missing reads as the epoch. */
@@ -40,6 +43,13 @@ export function rowMapping(readDate: (value: unknown) => Date | null): RowMappin
       date: date(m.date), inReplyTo: (m.inReplyTo as string | null) ?? null, references: splitRefs(m.references as string),
       bodyText: m.bodyText as string, hasPatch: Boolean(m.hasPatch), threadId: m.threadId as number, rawHash: m.rawHash as string,
       attachments, variantIds,
+    }),
+    toMember: (r) => ({
+      id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
+      date: date(r.date), textBytes: r.textBytes as number,
+      references: threadingReferences(
+        splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
+      ),
     }),
   };
 }

@@ -3,8 +3,8 @@
 // through the contract only: the store is built by the real ingest, searched
 // through openSearchIndex and cross-checked through openReader, so every
 // assertion below runs unchanged on both. The data: the 439-message
-// linux-integrity sample plus test/fixtures/search/search-list.mbox (one
-// message per behaviour, see its README). The PostgreSQL suite runs on a
+// linux-integrity sample, test/fixtures/search/search-list.mbox (one
+// message per behaviour, see its README) and the two cross-post lists. The PostgreSQL suite runs on a
 // fresh database of PG_TEST_URL's server and is skipped, saying why, without it.
 //
 // Where the backends may differ: relevance scores (bm25 against ts_rank_cd),
@@ -33,6 +33,8 @@ const FIXTURE = path.join(ROOT, "test", "fixtures", "search", "search-list.mbox"
 const FIX = "search-fixture";
 const SAMPLE_LIST = "linux-integrity";
 const B4_SUBJECT = "ima-evm-utils: Convert v2 signatures from RSA to EVP_PKEY API";
+/** e2e/fixtures/crosspost-a.mbox, then -b: seven mails, two of them sent to both lists. */
+const CROSSPOST = ["crosspost-a", "crosspost-b"];
 
 type BackendName = "SQLite" | "PostgreSQL";
 
@@ -58,6 +60,9 @@ async function buildStore(backend: BackendName): Promise<{ target: DatabaseTarge
     const quiet = { workers: 0, onFailure: () => {} };
     await ingest({ database: target, list: { name: SAMPLE_LIST }, sources: [SAMPLE], ...quiet });
     await ingest({ database: target, list: { name: FIX }, sources: [FIXTURE], ...quiet });
+    for (const list of CROSSPOST) {
+      await ingest({ database: target, list: { name: list }, sources: [path.join(ROOT, "e2e", "fixtures", `${list}.mbox`)], ...quiet });
+    }
   } catch (err) {
     await drop();
     throw err;
@@ -240,6 +245,31 @@ function searchSuite(backend: BackendName): void {
         assert.equal((await index.search({ list: "no-such-list", q: "ima" })).total, 0);
       });
 
+      test("a mail in two lists: each list finds its own copy, /all/ finds it once, in its first list", async () => {
+        const [a, b] = CROSSPOST as [string, string];
+        const mids = (hits: { mid: string }[]) => sorted(hits.map((h) => h.mid));
+        // Words alone (read from the index in date order), and a query that walks the date index.
+        for (const q of ["keyring d:20240201..20240301", "keyring d:20240201..20240301 NOT d:..20000101"]) {
+          const inA = await index.search({ list: a, q });
+          const inB = await index.search({ list: b, q });
+          assert.equal(inA.total, 4, q);
+          assert.equal(inB.total, 5, q);
+          assert.ok(inA.hits.every((h) => h.list === a) && inB.hits.every((h) => h.list === b));
+          const all = await index.search({ list: null, q });
+          assert.equal(all.total, 7, `${q}: seven mails, not nine copies`);
+          assert.deepEqual(mids(all.hits), sorted([...new Set([...mids(inA.hits), ...mids(inB.hits)])]));
+          const firstList = new Map(all.hits.map((h) => [h.mid, h.list]));
+          assert.equal(firstList.get("xp-patch@example.org"), a);
+          assert.equal(firstList.get("xp-reply-both@example.org"), a);
+          assert.equal(firstList.get("xp-reply-b@example.org"), b);
+          const newestFirst = all.hits.map((h) => h.date.getTime());
+          assert.deepEqual(newestFirst, [...newestFirst].sort((x, y) => y - x));
+        }
+        assert.equal((await index.search({ list: null, q: "m:xp-patch@example.org" })).total, 1);
+        const plan = await index.planMbox({ list: null, q: "keyring d:20240201..20240301", threads: false });
+        assert.ok(plan.ok && plan.ids.length === 7);
+      });
+
       test("hits carry the fields pages need, with marked subject and snippet", async () => {
         const [hit] = (await index.search({ list: FIX, q: "ima_appraise" })).hits;
         assert.ok(hit);
@@ -328,11 +358,11 @@ function searchSuite(backend: BackendName): void {
 
       test("the store is intact afterwards", async () => {
         const lists = await reader.listLists();
-        assert.deepEqual(sorted(lists.map((l) => l.name)), [SAMPLE_LIST, FIX].sort());
+        assert.deepEqual(sorted(lists.map((l) => l.name)), [SAMPLE_LIST, FIX, ...CROSSPOST].sort());
         const n = lists.reduce((sum, l) => sum + l.messageCount, 0);
-        assert.ok(n >= 449);
+        assert.ok(n >= 458);
         // The message rows themselves, not only the lists' counts of them.
-        for (const name of [SAMPLE_LIST, FIX]) assert.equal((await reader.listNewestMessages(await listNamed(name), 1)).length, 1);
+        for (const name of [SAMPLE_LIST, FIX, ...CROSSPOST]) assert.equal((await reader.listNewestMessages(await listNamed(name), 1)).length, 1);
       });
     });
 

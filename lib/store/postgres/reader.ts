@@ -27,11 +27,10 @@ import {
   type ArchiveReader, type ListRow, type MessageState, type ResolvedMessage, type SpanningMember, type StoredAttachment, type ThreadCursor,
 } from "../types";
 import { formatCursor } from "../../web/cursor";
-import { threadingReferences } from "../../threading/merge-guard";
 import { openPool } from "./pool";
 import { PostgresSeriesReader } from "./series-reader";
 import { ListIdCache } from "../list-ids";
-import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../rows";
+import { attachmentsOf, rowMapping, secondOf, type Row } from "../rows";
 
 export type { Row };
 
@@ -140,17 +139,8 @@ function maybeDate(value: unknown): Date | null {
   return value instanceof Date ? value : null;
 }
 
-const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(maybeDate);
+const { toList, toThread, toState, toRaw, toMessageView, toMember } = rowMapping(maybeDate);
 
-function toMember(r: Row): ThreadMember {
-  return {
-    id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-    date: date(r.date), textBytes: r.textBytes as number,
-    references: threadingReferences(
-      splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
-    ),
-  };
-}
 
 // Four-digit years, as the SQLite store clamps them (lib/store/sqlite/sql-date.ts):
 // the sentinel new Date(8.64e15) would print as "+275760-09-13…", which

@@ -93,7 +93,10 @@ class Params {
 
 // FROM + WHERE selecting the hits.
 function hitsFrom(plan: PostgresSearchPlan, list: string | null, p: Params, seriesRoots = false): string {
-  const listTest = list === null ? "" : `m."listId" = (SELECT id FROM "List" WHERE name = ${p.add(list)}) AND `;
+  // /all/ shows each mail once: the first list's copy.
+  const listTest = list === null
+    ? `NOT EXISTS (SELECT 1 FROM "Message" o WHERE o."mailId" = m."mailId" AND o.id < m.id) AND `
+    : `m."listId" = (SELECT id FROM "List" WHERE name = ${p.add(list)}) AND `;
   const roots = seriesRoots ? `m.id IN (SELECT "rootMessageId" FROM "SeriesVersion") AND ` : "";
   return `FROM "Message" m WHERE ${listTest}${roots}(${plan.where})`;
 }

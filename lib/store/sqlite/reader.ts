@@ -15,10 +15,9 @@ import {
   type ThreadCursor,
 } from "../types";
 import { formatCursor } from "../../web/cursor";
-import { threadingReferences } from "../../threading/merge-guard";
 import { SeriesReader } from "./series-reader";
 import { ListIdCache } from "../list-ids";
-import { attachmentsOf, rowMapping, secondOf, splitRefs, type Row } from "../rows";
+import { attachmentsOf, rowMapping, secondOf, type Row } from "../rows";
 
 
 const MESSAGE_COLUMNS = `m.id, m.messageId, m.subject, m.fromName, m.fromAddr, m.toAddrs, m.ccAddrs, m.date, m.inReplyTo,
@@ -32,17 +31,8 @@ const THREAD_COLUMNS = `t.id, t.rootMid, t.subject, t.fromName, t.messageCount, 
 const STATE_COLUMNS = `m.id, m.threadId, m.rawHash, m.date, t.messageCount AS threadCount, t.lastDate AS threadLastDate, t.subject AS threadSubject, t.rootMid AS threadRootMid,
   (SELECT count(*) FROM (SELECT 1 FROM "Message" v WHERE v.listId = m.listId AND v.messageId = m.messageId LIMIT ${MAX_VARIANTS})) AS variants`;
 
-const { toList, toThread, toState, toRaw, toMessageView } = rowMapping(readDate);
+const { toList, toThread, toState, toRaw, toMessageView, toMember } = rowMapping(readDate);
 
-function toMember(r: Row): ThreadMember {
-  return {
-    id: r.id as number, mid: r.messageId as string, subject: r.subject as string, fromName: r.fromName as string,
-    date: date(r.date), textBytes: r.textBytes as number,
-    references: threadingReferences(
-      splitRefs(r.references as string), (r.inReplyTo as string | null) ?? null, r.messageId as string, Boolean(r.mergeGuarded),
-    ),
-  };
-}
 
 function readDate(value: unknown): Date | null {
   return fromSqlDate(value as string | number | null);

@@ -106,9 +106,10 @@ export function planSearch(q: string, now: Date = new Date()): SearchPlan {
   };
 }
 
+// /all/ shows each mail once: the first list's copy (its full-text row carries the token "all").
 function listFilter(list: string | null): { sql: string; params: SqlParam[] } {
   return list === null
-    ? { sql: `m.listId IN (SELECT id FROM "List")`, params: [] }
+    ? { sql: `m.listId IN (SELECT id FROM "List") AND NOT EXISTS (SELECT 1 FROM "Message" o WHERE o.mailId = m.mailId AND o.id < m.id)`, params: [] }
     : { sql: `m.listId = (SELECT id FROM "List" WHERE name = ?)`, params: [list] };
 }
 
@@ -154,7 +155,7 @@ function rankedPage(
   return rows.map((r) => Number(r.id));
 }
 
-/** A text query's MATCH in the list (its l<id> token) and its date range as rowid bounds. */
+/** A text query's MATCH in the list (its l<id> token; every list: "all") and its date range as rowid bounds. */
 interface IndexQuery {
   match: string;
   where: string;
@@ -163,7 +164,7 @@ interface IndexQuery {
 
 function indexQuery(text: TextQuery, listId: number | null): IndexQuery {
   const conds: string[] = [];
-  const params: (string | bigint)[] = [listId === null ? text.match : `(${text.match}) AND {list}: "l${listId}"`];
+  const params: (string | bigint)[] = [`(${text.match}) AND {list}: "${listId === null ? "all" : `l${listId}`}"`];
   // date >= from: position >= from × SLOT; date < to: position < to × SLOT (rowid = -position).
   if (text.from !== null) {
     conds.push("rowid <= ?");

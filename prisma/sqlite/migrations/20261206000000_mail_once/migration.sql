@@ -86,7 +86,8 @@ CREATE INDEX "ThreadRef_mid_idx" ON "ThreadRef"("mid");
 -- the newest message. A page of hits newest first is then the first rows of
 -- a MATCH, and a count the first 10,001: their cost does not grow with the
 -- archive (lib/store/sqlite/search.ts). The list is a token of its own
--- (l<id>), so a list's search is the MATCH and that token. Contentless: the
+-- (l<id>), so a list's search is the MATCH and that token; the first list's
+-- copy of a mail also has "all", so /all/ finds each mail once. Contentless: the
 -- text lives in "Message" and "Mail"; snippets come from "Mail"."bodyText".
 CREATE TABLE "message_search_key" (
     sortKey INTEGER NOT NULL PRIMARY KEY,
@@ -104,7 +105,8 @@ CREATE VIRTUAL TABLE "message_fts" USING fts5(
 -- the key's row brings the copy into the index.
 CREATE TRIGGER "message_search_key_ai" AFTER INSERT ON "message_search_key" BEGIN
   INSERT INTO message_fts(rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list)
-  SELECT new.sortKey, m."subject", m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", mail."bodyText", 'l' || m."listId"
+  SELECT new.sortKey, m."subject", m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", mail."bodyText",
+         'l' || m."listId" || CASE WHEN m."id" = (SELECT min("id") FROM "Message" WHERE "mailId" = m."mailId") THEN ' all' ELSE '' END
     FROM "Message" m JOIN "Mail" mail ON mail."id" = m."mailId" WHERE m."id" = new."messageId";
 END;
 

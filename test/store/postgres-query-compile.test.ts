@@ -347,16 +347,22 @@ function openSqlite(): Database.Database {
     id INTEGER PRIMARY KEY, messageId TEXT NOT NULL, date TEXT NOT NULL,
     subject TEXT NOT NULL DEFAULT '', fromName TEXT NOT NULL DEFAULT '', fromAddr TEXT NOT NULL DEFAULT '',
     toAddrs TEXT NOT NULL DEFAULT '', ccAddrs TEXT NOT NULL DEFAULT '', bodyText TEXT NOT NULL DEFAULT '')`);
-  // The index and triggers exactly as the migration makes them.
+  // The full-text table exactly as the migration makes it; its rowids are search keys, mapped to ids.
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-  const migration = ["prisma/sqlite/migrations", "prisma/migrations"]
-    .map((dir) => path.join(root, dir, "20261125000001_fts", "migration.sql"))
-    .find((file) => fs.existsSync(file));
-  assert.ok(migration, "the FTS5 migration");
-  db.exec(fs.readFileSync(migration, "utf8"));
+  const migration = fs.readFileSync(path.join(root, "prisma/sqlite/migrations/20261206000000_mail_once/migration.sql"), "utf8");
+  const fts = /CREATE VIRTUAL TABLE "message_fts"[^;]+;/.exec(migration)?.[0];
+  assert.ok(fts, "the FTS5 table in the migration");
+  db.exec(`${fts} CREATE TABLE message_search_key (sortKey INTEGER PRIMARY KEY, messageId INTEGER NOT NULL);`);
   const insert = db.prepare(`INSERT INTO "Message" (id, messageId, date, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText)
     VALUES (@id, @messageId, @date, @subject, @fromName, @fromAddr, @toAddrs, @ccAddrs, @bodyText)`);
-  for (const d of DOCS) insert.run({ ...d, date: toSqlDate(new Date(d.date)) });
+  const key = db.prepare(`INSERT INTO message_search_key VALUES (?, ?)`);
+  const index = db.prepare(`INSERT INTO message_fts (rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list)
+    VALUES (@key, @subject, @fromName, @fromAddr, @toAddrs, @ccAddrs, @bodyText, 'l1 all')`);
+  for (const d of DOCS) {
+    insert.run({ ...d, date: toSqlDate(new Date(d.date)) });
+    key.run(-d.id, d.id);
+    index.run({ ...d, key: -d.id });
+  }
   return db;
 }
 

@@ -9,6 +9,9 @@ import { parseMessage } from "@/lib/mail/mime";
 import { PostgresArchiveWriter } from "@/lib/store/postgres/archive-writer";
 import { ensurePostgresSchema, PostgresMigrateError } from "@/lib/store/postgres/migrate";
 import { emptyCounts } from "@/lib/store/types";
+import { readSource } from "@/lib/ingest/mail-sources";
+import { parseAll } from "@/lib/ingest/parse-pool";
+import { buildSearchVector, quoteLexeme, type SearchFields } from "@/lib/store/postgres/search-vector";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "@/test/support/postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -274,4 +277,76 @@ test("a store of the previous migration moves to one Mail per raw hash, and lose
   assert.equal(rows[0]?.mailId, 5);
   assert.equal(rows[0]?.attachments, 2);
   assert.ok((rows[1]?.mailId ?? 0) > 21, `the new mail's id ${rows[1]?.mailId}`);
+});
+
+// ------------------------------------------------------------ 20261207000000_field_lexemes
+
+const SAMPLE = path.join(ROOT, "samples", "linux-integrity-sample.mbox.gz");
+
+/**
+ * A vector as the writer made it before each field had lexemes of its own:
+ * subject, From and To words were the bare word, told apart by weight only.
+ * Null when a merged word would pass PostgreSQL's 256 positions (the old
+ * layout cut those; the migration cannot bring them back).
+ */
+function previousLayout(literal: string): string | null {
+  const merged = new Map<string, string[]>();
+  for (const [, quoted, positions] of literal.matchAll(/'((?:[^']|'')*)':(\S+)/g)) {
+    const lexeme = (quoted ?? "").replace(/''/g, "'").replace(/^(s|f|t):/, "");
+    merged.set(lexeme, [...(merged.get(lexeme) ?? []), ...(positions ?? "").split(",")]);
+  }
+  const parts: string[] = [];
+  for (const [lexeme, positions] of merged) {
+    if (positions.length > 256) return null;
+    positions.sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
+    parts.push(`${quoteLexeme(lexeme)}:${positions.join(",")}`);
+  }
+  return parts.join(" ");
+}
+
+test("vectors of the previous layout move to field lexemes, as the writer now builds them", { skip: skipWithoutPostgres }, async () => {
+  const url = await freshDatabase();
+  await ensurePostgresSchema(url, rootUpTo("20261206000000_mail_once"));
+  const expected: string[] = [];
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO "List" (id, name) VALUES (1, 'alpha')`);
+    await client.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
+    const fieldsOf = (p: Awaited<ReturnType<typeof parseMessage>>): SearchFields =>
+      ({ ...p, toAddrs: p.to.join(", "), ccAddrs: p.cc.join(", ") });
+    // The sample's mail, then words at PostgreSQL's lexeme size in every field.
+    const all: SearchFields[] = [];
+    for await (const { parsed } of parseAll(readSource(SAMPLE), 0)) if (parsed) all.push(fieldsOf(parsed));
+    const long = "x".repeat(2046);
+    const cjk = "中".repeat(682);
+    all.push({ subject: `${long} ${cjk} it`, fromName: long, fromAddr: "a@b.org", toAddrs: `${cjk}@c.org`, ccAddrs: `${long}@d.org`, bodyText: `${long} ${cjk}` });
+    for (const [i, fields] of all.entries()) {
+      const now = buildSearchVector(fields);
+      const before = previousLayout(now);
+      if (before === null) continue;
+      const id = i + 1;
+      await client.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) VALUES ($1, $2, '\\x00', 1)`, [id, `h${id}`]);
+      await client.query(
+        `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", date, "threadId", "mailId", fts) VALUES ($1, 1, $2, $3, now(), 1, $1, $4::tsvector)`,
+        [id, `m${id}@example.org`, `h${id}`, before],
+      );
+      expected[id] = now;
+    }
+    assert.ok(expected.filter(Boolean).length > 100, "the sample's mail is in the old store");
+
+    await ensurePostgresSchema(url, ROOT);
+
+    let differ = 0;
+    for (const [id, now] of expected.entries()) {
+      if (now === undefined) continue;
+      const [row] = (await client.query<{ same: boolean }>(`SELECT fts = $2::tsvector AND fts::text = $2::tsvector::text AS same FROM "Message" WHERE id = $1`, [id, now])).rows;
+      if (row?.same !== true) differ++;
+    }
+    assert.equal(differ, 0);
+    const [index] = (await client.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'Message_fts_idx'`)).rows;
+    assert.match(index?.indexdef ?? "", /USING gin \(fts\)/);
+  } finally {
+    await client.end();
+  }
 });

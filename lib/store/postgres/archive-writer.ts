@@ -17,7 +17,7 @@
 //   4. writes: threads, merges (one UPDATE per table for all of them), the
 //      mails not stored yet (raw bytes as binary parameters) with their
 //      attachments, messages (this list's copies) in multi-row INSERTs (the
-//      search vector as a tsvector literal), then refs, guarded refs and
+//      search vector in tsvector's binary form), then refs, guarded refs and
 //      series rows with unnest arrays, and refreshes the summaries of the
 //      threads it touched in one UPDATE.
 //
@@ -52,7 +52,7 @@ import { syntheticMid } from "../../mail/mid";
 import { BatchThreads, type ThreadStore } from "../../threading/batch-threads";
 import type { ArchiveWriter, FailureLog, IncomingMessage, IngestCounts, ListInfo } from "../types";
 import { openPool } from "./pool";
-import { buildSearchVector } from "./search-vector";
+import { searchVectorBinary } from "./search-vector";
 import { nextIds, pgText, PostgresSeriesWriter, SeriesBatch } from "./series-writer";
 
 /** Key space of the per-list ingest lock: pg_advisory_xact_lock(LIST_LOCK, listId). ("list"; migrate.ts uses "mail".) */
@@ -65,6 +65,8 @@ const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
 // Rows per INSERT of mails, messages and attachments, and bytes: a chunk is
 // one statement's parameters held at once. Small enough that the next chunk's
 // search vectors are built while the server stores this one.
+/** Messages a writer adds before its close() refreshes the table's statistics. */
+const ANALYZE_AFTER = 1000;
 const CHUNK_ROWS = 100;
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -118,6 +120,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
   private inflight: Promise<void> | null = null;
   /** Whether the server compresses with lz4 (PostgreSQL 14+ built with it); null until asked. */
   private lz4: boolean | null = null;
+  private addedMessages = 0;
 
   /**
    * `connection`: a PostgreSQL URL (the writer opens and closes its own pool)
@@ -163,6 +166,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
       // Counts and failures are told once the batch is committed: a batch that throws leaves nothing.
       for (const [position, reason] of done.failures) logFailure(position, reason);
       for (const key of Object.keys(done.counts) as (keyof IngestCounts)[]) counts[key] += done.counts[key];
+      this.addedMessages += done.counts.added;
     });
     if (!this.pipeline) return work;
     this.inflight = work;
@@ -195,6 +199,10 @@ export class PostgresArchiveWriter implements ArchiveWriter {
   async close(): Promise<void> {
     try {
       await this.drain();
+      // Fresh statistics after a bulk load rather than whenever autovacuum
+      // gets to it: the search planner estimates a word's hits from them
+      // (lib/store/postgres/search.ts), to walk the date index or not.
+      if (this.addedMessages >= ANALYZE_AFTER) await this.pool.query(`ANALYZE "Message"`);
     } finally {
       if (this.ownsPool) await this.pool.end();
     }
@@ -383,7 +391,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
         params.push(
           id, item.mid, mailIds.get(item.rawHash), item.rawHash, fields.subject, fields.fromName, fields.fromAddr, fields.toAddrs, fields.ccAddrs,
           storedDate(dateOf(item)), item.inReplyTo === null ? null : pgText(item.inReplyTo), pgText(item.references.join(" ")), threadOf.get(id),
-          parsed.hasPatch, guarded.has(id), buildSearchVector(fields),
+          parsed.hasPatch, guarded.has(id), searchVectorBinary(fields),
         );
         const p = Array.from({ length: COLUMNS }, (_, k) => `$${n + k + 1}`);
         p[COLUMNS - 1] += "::tsvector";

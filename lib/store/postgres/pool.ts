@@ -24,9 +24,12 @@ export interface PoolOptions {
   statementTimeoutMs?: number;
   /** The sessions refuse writes (default_transaction_read_only): the web readers and the search processes. */
   readOnly?: boolean;
+  /** Other settings of these sessions, as name → value. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const settings = Object.entries({ ...(options.readOnly ? { default_transaction_read_only: "on" } : {}), ...options.settings });
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 4,
@@ -34,7 +37,7 @@ export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
     types,
     // Startup parameters: set before the first query, at no extra round trip.
     ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
-    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+    ...(settings.length > 0 ? { options: settings.map(([name, value]) => `-c ${name}=${value}`).join(" ") } : {}),
     // A process that only waits on a closed pool must be able to exit.
     allowExitOnIdle: true,
   });

@@ -16,7 +16,7 @@
 
 import { QueryError, type Field, type QueryNode } from "../../search/query-parse";
 import { tokenize } from "../../mail/tokenizer";
-import { quoteLexeme, toLexeme, type Weight } from "./search-vector";
+import { FIELD_PREFIXES, quoteLexeme, toLexeme } from "./search-vector";
 
 export interface CompiledQuery {
   /** Boolean SQL expression over `m` ("Message"), with $n placeholders from firstParam on. */
@@ -27,19 +27,21 @@ export interface CompiledQuery {
 
 type Param = string | Date;
 
-// Which weights of the plain lexemes a field searches, and whether it searches
-// the Cc lexemes ("cc:" + token, see lib/store/postgres/search-vector.ts).
-const FIELDS: Readonly<Record<Field, { weights: Weight[]; cc: boolean }>> = {
-  subject: { weights: ["A"], cc: false },
-  from: { weights: ["B"], cc: false },
-  to: { weights: ["C"], cc: false },
-  cc: { weights: [], cc: true },
+// Which lexemes a field searches: the prefixes its tokens are stored under
+// (lib/store/postgres/search-vector.ts). No weights: a weight in a tsquery
+// makes PostgreSQL recheck every row the index finds.
+const { subject: S, fromName: F, toAddrs: T, ccAddrs: C, bodyText: B } = FIELD_PREFIXES;
+const FIELDS: Readonly<Record<Field, readonly string[]>> = {
+  subject: [S],
+  from: [F],
+  to: [T],
+  cc: [C],
   // public-inbox's a: searches the From, To and Cc headers, names included.
-  addr: { weights: ["B", "C"], cc: true },
-  body: { weights: ["D"], cc: false },
-  subjectBody: { weights: ["A", "D"], cc: false },
+  addr: [F, T, C],
+  body: [B],
+  subjectBody: [S, B],
   // lore's default for bare terms is subject + body, not addresses.
-  any: { weights: ["A", "D"], cc: false },
+  any: [S, B],
 };
 
 // The AST from parseQuery is at most a few levels deeper than QUERY_LIMITS.maxDepth;
@@ -73,20 +75,13 @@ export function compileQuery(node: QueryNode, firstParam = 1): CompiledQuery {
 
 /**
  * The tsquery literal of one term: its tokens as a phrase (`ima_appraise` is
- * 'ima' <-> 'appraise'), restricted to the field's weights; null when the text
+ * 'ima' <-> 'appraise') under each of the field's prefixes; null when the text
  * has no token (`***`): such a term is dropped, as the SQLite compiler drops it.
  */
 export function termQuery(field: Field, text: string): string | null {
   const tokens = tokenize(text);
   if (tokens.length === 0) return null;
-  const { weights, cc } = FIELDS[field];
-  const alternatives: string[] = [];
-  if (weights.length > 0) {
-    const suffix = ":" + weights.join("");
-    alternatives.push(phrase(tokens.map((t) => quoteLexeme(toLexeme(t)) + suffix)));
-  }
-  // The Cc lexemes exist only in Cc, so they need no weight.
-  if (cc) alternatives.push(phrase(tokens.map((t) => quoteLexeme(toLexeme(t, true)))));
+  const alternatives = FIELDS[field].map((prefix) => phrase(tokens.map((t) => quoteLexeme(toLexeme(t, prefix)))));
   return alternatives.length === 1 ? (alternatives[0] ?? "") : `(${alternatives.join(" | ")})`;
 }
 

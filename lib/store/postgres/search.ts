@@ -17,7 +17,20 @@
 //
 // In one list the planner chooses between the GIN index (rare words: the
 // matching rows, then the newest 50 of them) and walking the (listId, date)
-// index backwards testing each row (common words, stopping at the LIMIT).
+// index backwards testing each row (common words, stopping at the LIMIT); it
+// tells them apart by the statistics the writer refreshes after a bulk load.
+// Field terms are exact GIN matches (each field has lexemes of its own), so
+// the index's hits need no recheck. A search session never scans the whole
+// table (enable_seqscan off, PostgresSearchIndex): the planner would rather
+// test every row than read a common word's hits through the index, and
+// testing a row means reading its vector.
+//
+// Counting is where PostgreSQL costs more than SQLite: GIN hands over all of
+// a word's hits at once, however few are wanted. So a count first asks the
+// planner's estimate; a word estimated at more than COUNT_ESTIMATE_CUTOFF hits
+// is reported as more than countCap without counting (only a 20-fold
+// overestimate could make that wrong), the rest are counted.
+//
 // Across every list (/all/) there is no date index to walk, so a page of a
 // common word reads all its hits before sorting, as SQLite's /all/ search
 // walks every list's index: there the statement_timeout is what bounds it.
@@ -148,11 +161,7 @@ export async function searchPostgres(db: Db, options: SearchOptions): Promise<Se
       const sql = `SELECT m.id ${from} ORDER BY m.date DESC, m.id DESC LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
       ids = (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
     }
-    // The count walks at most countCap + 1 hits, so its cost does not grow with the archive.
-    const p = new Params(plan.params);
-    const from = hitsFrom(plan, options.list, p, seriesRoots);
-    const [counted] = await rows<{ n: number }>(db, `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${p.add(SEARCH_LIMITS.countCap + 1)}) c`, p);
-    const total = Number(counted?.n ?? 0);
+    const total = await countHits(db, plan, options.list, seriesRoots);
     const hits = await loadHits(db, ids, plan);
     return resultPage(page, order, hits, total);
   } catch (err) {
@@ -160,6 +169,24 @@ export async function searchPostgres(db: Db, options: SearchOptions): Promise<Se
     if (isTsqueryError(err)) return refusedPage(page, INDEX_REFUSAL);
     throw err;
   }
+}
+
+/** Above this many hits by the planner's estimate, a count is not made: see the header. */
+export const COUNT_ESTIMATE_CUTOFF = 20 * SEARCH_LIMITS.countCap;
+
+/** Hits, exact up to countCap; countCap + 1 for more. */
+export async function countHits(db: Db, plan: PostgresSearchPlan, list: string | null, seriesRoots = false): Promise<number> {
+  const explain = new Params(plan.params);
+  const [explained] = await rows<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
+    db, `EXPLAIN (FORMAT JSON) SELECT 1 ${hitsFrom(plan, list, explain, seriesRoots)}`, explain,
+  );
+  const estimate = explained?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0;
+  if (estimate > COUNT_ESTIMATE_CUTOFF) return SEARCH_LIMITS.countCap + 1;
+  // Reads at most countCap + 1 rows of the hits the index finds.
+  const p = new Params(plan.params);
+  const from = hitsFrom(plan, list, p, seriesRoots);
+  const [counted] = await rows<{ n: number }>(db, `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${p.add(SEARCH_LIMITS.countCap + 1)}) c`, p);
+  return Number(counted?.n ?? 0);
 }
 
 function isTsqueryError(err: unknown): boolean {
@@ -292,6 +319,8 @@ export class PostgresSearchIndex implements SearchIndex {
       applicationName: "mail-archive search",
       statementTimeoutMs: Math.max(1, Math.floor(options.statementTimeoutMs ?? SEARCH_LIMITS.budgetMs)),
       readOnly: true,
+      // See the header: never a whole-table scan to test each row's vector.
+      settings: { enable_seqscan: "off" },
     });
   }
 

@@ -1,7 +1,7 @@
 // lib/store/postgres/search.ts, what only PostgreSQL does: counts that trust
-// the planner's estimate for a word with very many hits, and search sessions
-// that never scan the whole table. (What both backends answer alike is in
-// test/store/search.test.ts.)
+// the planner's estimate for a word with very many hits, pages through a
+// window of the date index, and search sessions that never scan the whole
+// table. (What both backends answer alike is in test/store/search.test.ts.)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -9,14 +9,34 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { SEARCH_LIMITS } from "../../lib/search/limits";
 import { ensurePostgresSchema } from "../../lib/store/postgres/migrate";
-import { COUNT_ESTIMATE_CUTOFF, countHits, planPostgresSearch, PostgresSearchIndex } from "../../lib/store/postgres/search";
+import {
+  COUNT_ESTIMATE_CUTOFF, countHits, estimateHits, pageStrategy, planPostgresSearch, PostgresSearchIndex,
+} from "../../lib/store/postgres/search";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const COMMON = COUNT_ESTIMATE_CUTOFF + 5_000;
 const RARE = 700;
+const OLD = 300;
 
-describe("PostgreSQL search counts", { skip: skipWithoutPostgres }, () => {
+describe("pageStrategy", () => {
+  const estimate = (fraction: number, listSize: number) => ({ hits: fraction * listSize, fraction, listSize, tableSize: listSize });
+
+  test("a common word's first page walks the date index; its deep pages, and rarer words, take the window", () => {
+    assert.equal(pageStrategy(estimate(0.3, 1_000_000), 50), "walk");
+    assert.equal(pageStrategy(estimate(0.3, 30_000), 1000), "window");
+    assert.equal(pageStrategy(estimate(0.1, 1_000_000), 50), "walk");
+    assert.equal(pageStrategy(estimate(0.1, 1_000_000), 1000), "window");
+    assert.equal(pageStrategy(estimate(0.001, 1_000_000), 50), "window");
+  });
+
+  test("without statistics, the planner's plan", () => {
+    assert.equal(pageStrategy({ hits: null, fraction: null, listSize: 1000, tableSize: 0 }, 50), "walk");
+    assert.equal(pageStrategy(estimate(0, 1000), 50), "walk");
+  });
+});
+
+describe("PostgreSQL search counts and pages", { skip: skipWithoutPostgres }, () => {
   let database: TestDatabase;
   let pool: pg.Pool;
   const statements: string[] = [];
@@ -32,16 +52,18 @@ describe("PostgreSQL search counts", { skip: skipWithoutPostgres }, () => {
     database = await createTestDatabase("search_count");
     await ensurePostgresSchema(database.url, ROOT);
     pool = new pg.Pool({ connectionString: database.url });
-    // COMMON mails From "common"; the first RARE of them From "rare" too.
-    await pool.query(`INSERT INTO "List" (id, name) VALUES (1, 'big')`);
+    // COMMON mails From "common", a minute apart (message i is i minutes
+    // old); the newest RARE of them From "rare" too, the oldest OLD From "old".
+    await pool.query(`INSERT INTO "List" (id, name, "messageCount") VALUES (1, 'big', $1)`, [COMMON]);
     await pool.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
     await pool.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) VALUES (1, 'h', '\\x00', 1)`);
     await pool.query(
       `INSERT INTO "Message" ("listId", "messageId", "rawHash", date, "threadId", "mailId", fts)
        SELECT 1, 'm' || i || '@example.org', 'h' || i, now() - make_interval(mins => i), 1, 1,
-              CASE WHEN i <= $2 THEN '''f:common'':1B ''f:rare'':2B' ELSE '''f:common'':1B' END::tsvector
+              ('''' || CASE WHEN i <= $2 THEN 'f:rare' WHEN i > $1 - $3 THEN 'f:old' ELSE 'f:none' END || '''')::tsvector
+              || '''f:common'''::tsvector
          FROM generate_series(1, $1::int) i`,
-      [COMMON, RARE],
+      [COMMON, RARE, OLD],
     );
     await pool.query(`ANALYZE "Message"`);
   });
@@ -51,14 +73,18 @@ describe("PostgreSQL search counts", { skip: skipWithoutPostgres }, () => {
     await database?.drop();
   });
 
-  const count = async (q: string) => {
+  const count = async (q: string, seriesRoots = false) => {
+    const plan = planPostgresSearch(q);
+    const estimate = await estimateHits(pool, plan, "big");
     statements.length = 0;
-    const n = await countHits(spy, planPostgresSearch(q), "big");
+    const n = await countHits(spy, plan, "big", seriesRoots, estimate);
     return { n, counted: statements.some((sql) => /count\(\*\)/.test(sql)) };
   };
 
   test("a word estimated past the cutoff is more than countCap, without counting", async () => {
     assert.deepEqual(await count("f:common"), { n: SEARCH_LIMITS.countCap + 1, counted: false });
+    // Series roots are not in the estimate: counted (there are none here).
+    assert.deepEqual(await count("f:common", true), { n: 0, counted: true });
   });
 
   test("fewer estimated hits are counted: exact up to countCap, countCap + 1 past it", async () => {
@@ -66,6 +92,33 @@ describe("PostgreSQL search counts", { skip: skipWithoutPostgres }, () => {
     assert.deepEqual(await count("f:common f:rare"), { n: RARE, counted: true });
     assert.deepEqual(await count("f:nobody"), { n: 0, counted: true });
     assert.deepEqual(await count("(f:common OR f:nobody) d:..1.year.ago"), { n: 0, counted: true });
+  });
+
+  test("every page, walked or through a window, is the newest hits in order", async () => {
+    const index = new PostgresSearchIndex(database.url);
+    try {
+      const cases: [string, string][] = [["f:common", "true"], ["f:rare", `i <= ${RARE}`], ["f:old", `i > ${COMMON - OLD}`]];
+      for (const [q, where] of cases) {
+        const estimate = await estimateHits(pool, planPostgresSearch(q), "big");
+        for (const offset of [0, 25, 250, 675, 950]) {
+          const result = await index.search({ q, list: "big", offset, limit: 50 });
+          const expected = (await pool.query<{ mid: string }>(
+            `SELECT "messageId" AS mid FROM "Message" m, LATERAL (SELECT split_part(substr(m."messageId", 2), '@', 1)::int AS i) n
+              WHERE ${where} ORDER BY date DESC, id DESC LIMIT 50 OFFSET $1`,
+            [offset],
+          )).rows.map((r) => r.mid);
+          assert.deepEqual(result.hits.map((h) => h.mid), expected, `${q} at ${offset} (${pageStrategy(estimate, offset + 50)})`);
+        }
+      }
+      // Both ways are taken: the rare word's newest hits through a window,
+      // the old word's through one widened to the whole list, the common
+      // word's first page by walking.
+      assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:rare"), "big"), 50), "window");
+      assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:old"), "big"), 50), "window");
+      assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:common"), "big"), 50), "walk");
+    } finally {
+      await index.close();
+    }
   });
 
   test("the search index's sessions never plan a scan of the whole table", async () => {

@@ -15,21 +15,28 @@
 //   so a search process killed by its pool (lib/web/search-pool.ts) leaves no
 //   runaway query behind on the server.
 //
-// In one list the planner chooses between the GIN index (rare words: the
-// matching rows, then the newest 50 of them) and walking the (listId, date)
-// index backwards testing each row (common words, stopping at the LIMIT); it
-// tells them apart by the statistics the writer refreshes after a bulk load.
 // Field terms are exact GIN matches (each field has lexemes of its own), so
-// the index's hits need no recheck. A search session never scans the whole
-// table (enable_seqscan off, PostgresSearchIndex): the planner would rather
-// test every row than read a common word's hits through the index, and
-// testing a row means reading its vector.
-//
-// Counting is where PostgreSQL costs more than SQLite: GIN hands over all of
-// a word's hits at once, however few are wanted. So a count first asks the
-// planner's estimate; a word estimated at more than COUNT_ESTIMATE_CUTOFF hits
-// is reported as more than countCap without counting (only a 20-fold
-// overestimate could make that wrong), the rest are counted.
+// the index's hits need no recheck. What PostgreSQL's planner does not see is
+// that testing one row against a query means reading that row's vector (a
+// few kB, TOASTed): it would rather test every row of the table, or walk the
+// whole date index, than read a word's hits through GIN. So:
+// - a search session never scans the whole table (enable_seqscan off,
+//   PostgresSearchIndex);
+// - a page of the newest hits in one list is taken one of two ways, by their
+//   cost as the planner's statistics estimate it (pageStrategy): walking the
+//   (listId, date) index backwards testing each row, which stops at the page
+//   (a common word's first pages), or the "window": the newest rows of the
+//   list that should hold twice the hits wanted, met with the word's hits in
+//   a bitmap of both indexes (enable_indexscan off for that statement), then
+//   sorted; a window holding too few is widened fourfold, up to the whole
+//   list, so the page is always exact;
+// - a count first asks the planner's estimate: a query estimated at more than
+//   COUNT_ESTIMATE_CUTOFF hits is reported as more than countCap without
+//   counting (only a 20-fold overestimate could make that wrong), the rest
+//   are counted, at most countCap + 1 rows.
+// The statistics are the writer's (it vacuums and analyzes the table after a
+// bulk load) or autovacuum's; without any, pages take the planner's plan and
+// every count is made.
 //
 // Across every list (/all/) there is no date index to walk, so a page of a
 // common word reads all its hits before sorting, as SQLite's /all/ search
@@ -115,6 +122,8 @@ function hitsFrom(plan: PostgresSearchPlan, list: string | null, p: Params, seri
 }
 
 type Db = Pick<pg.Pool, "query">;
+/** What a statement with session settings of its own needs: a connection for its transaction. */
+type DbPool = Pick<pg.Pool, "query" | "connect">;
 
 async function rows<T extends pg.QueryResultRow>(db: Db, sql: string, params: Params): Promise<T[]> {
   return (await db.query<T>(sql, params.values as unknown[])).rows;
@@ -137,7 +146,7 @@ async function rankedPage(db: Db, plan: PostgresSearchPlan, list: string | null,
   return (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
 }
 
-export async function searchPostgres(db: Db, options: SearchOptions): Promise<SearchResult> {
+export async function searchPostgres(db: DbPool, options: SearchOptions): Promise<SearchResult> {
   const page = readPageRequest(options);
   const { limit, offset } = page;
   let plan: PostgresSearchPlan;
@@ -152,16 +161,14 @@ export async function searchPostgres(db: Db, options: SearchOptions): Promise<Se
   const order: SearchOrder = page.requested === "relevance" && plan.rankQuery !== null ? "relevance" : "date";
   const seriesRoots = options.seriesRoots ?? false;
   try {
+    const estimate = await estimateHits(db, plan, options.list);
     let ids: number[];
     if (order === "relevance") {
       ids = await rankedPage(db, plan, options.list, seriesRoots, limit, offset);
     } else {
-      const p = new Params(plan.params);
-      const from = hitsFrom(plan, options.list, p, seriesRoots);
-      const sql = `SELECT m.id ${from} ORDER BY m.date DESC, m.id DESC LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
-      ids = (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
+      ids = await newestPage(db, plan, options.list, seriesRoots, estimate, limit, offset);
     }
-    const total = await countHits(db, plan, options.list, seriesRoots);
+    const total = await countHits(db, plan, options.list, seriesRoots, estimate);
     const hits = await loadHits(db, ids, plan);
     return resultPage(page, order, hits, total);
   } catch (err) {
@@ -174,19 +181,122 @@ export async function searchPostgres(db: Db, options: SearchOptions): Promise<Se
 /** Above this many hits by the planner's estimate, a count is not made: see the header. */
 export const COUNT_ESTIMATE_CUTOFF = 20 * SEARCH_LIMITS.countCap;
 
-/** Hits, exact up to countCap; countCap + 1 for more. */
-export async function countHits(db: Db, plan: PostgresSearchPlan, list: string | null, seriesRoots = false): Promise<number> {
-  const explain = new Params(plan.params);
-  const [explained] = await rows<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
-    db, `EXPLAIN (FORMAT JSON) SELECT 1 ${hitsFrom(plan, list, explain, seriesRoots)}`, explain,
+/** How many messages a query matches, by the planner's statistics (null without any: never analyzed). */
+export interface HitEstimate {
+  /** Hits in the list searched (every list for /all/). */
+  hits: number | null;
+  /** Share of all messages that match. */
+  fraction: number | null;
+  /** Messages in the list searched. */
+  listSize: number;
+  /** Messages in every list, by the statistics. */
+  tableSize: number;
+}
+
+/** The planner's estimate of a query's hits: its rows over the whole table, scaled to the list. */
+export async function estimateHits(db: Db, plan: PostgresSearchPlan, list: string | null): Promise<HitEstimate> {
+  const sizes = new Params([]);
+  const listSize = list === null ? `(SELECT sum("messageCount") FROM "List")` : `(SELECT "messageCount" FROM "List" WHERE name = ${sizes.add(list)})`;
+  const [size] = await rows<{ total: number; list: number | null }>(
+    db, `SELECT (SELECT reltuples FROM pg_class WHERE oid = '"Message"'::regclass) AS total, ${listSize} AS list`, sizes,
   );
-  const estimate = explained?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0;
-  if (estimate > COUNT_ESTIMATE_CUTOFF) return SEARCH_LIMITS.countCap + 1;
+  const total = Number(size?.total ?? -1);
+  const inList = Number(size?.list ?? 0);
+  if (!(total > 0)) return { hits: null, fraction: null, listSize: inList, tableSize: 0 };
+  const p = new Params(plan.params);
+  const [explained] = await rows<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
+    db, `EXPLAIN (FORMAT JSON) SELECT 1 FROM "Message" m WHERE ${plan.where}`, p,
+  );
+  const fraction = Math.min(1, (explained?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0) / total);
+  return { hits: fraction * inList, fraction, listSize: inList, tableSize: total };
+}
+
+/** Hits, exact up to countCap; countCap + 1 for more. */
+export async function countHits(db: Db, plan: PostgresSearchPlan, list: string | null, seriesRoots: boolean, estimate: HitEstimate): Promise<number> {
+  // The estimate knows nothing of series roots, a small share of the messages.
+  if (!seriesRoots && estimate.hits !== null && estimate.hits > COUNT_ESTIMATE_CUTOFF) return SEARCH_LIMITS.countCap + 1;
   // Reads at most countCap + 1 rows of the hits the index finds.
   const p = new Params(plan.params);
   const from = hitsFrom(plan, list, p, seriesRoots);
   const [counted] = await rows<{ n: number }>(db, `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${p.add(SEARCH_LIMITS.countCap + 1)}) c`, p);
   return Number(counted?.n ?? 0);
+}
+
+// What the two ways to a page of the newest hits cost, in microseconds, as
+// measured on the full corpus: walking the date index reads and tests each
+// row's vector; the window reads every hit's entry in the GIN index, a range
+// of the date index, and the rows of the hits in that range.
+export const PAGE_COSTS = { walkRow: 30, ginHit: 0.3, windowRow: 1, windowHit: 5 } as const;
+
+/**
+ * Which way to the newest `wanted` hits costs less, by the estimate: "walk"
+ * (the planner's plan; for a common word, the date index walked backwards,
+ * testing each row) or "window" (the hits among the newest rows of the list,
+ * found through both indexes at once, then sorted).
+ */
+export function pageStrategy(estimate: HitEstimate, wanted: number): "walk" | "window" {
+  const { fraction, listSize, tableSize } = estimate;
+  if (fraction === null || fraction <= 0) return "walk";
+  const windowRows = Math.min(listSize, (2 * wanted) / fraction);
+  const walk = Math.min(listSize, wanted / fraction) * PAGE_COSTS.walkRow;
+  const window = fraction * tableSize * PAGE_COSTS.ginHit + windowRows * PAGE_COSTS.windowRow + 2 * wanted * PAGE_COSTS.windowHit;
+  return window < walk ? "window" : "walk";
+}
+
+/** Ids of one page of hits, newest first. */
+async function newestPage(
+  db: DbPool, plan: PostgresSearchPlan, list: string | null, seriesRoots: boolean, estimate: HitEstimate, limit: number, offset: number,
+): Promise<number[]> {
+  const wanted = offset + limit;
+  if (list === null || seriesRoots || pageStrategy(estimate, wanted) === "walk") {
+    const p = new Params(plan.params);
+    const from = hitsFrom(plan, list, p, seriesRoots);
+    const sql = `SELECT m.id ${from} ORDER BY m.date DESC, m.id DESC LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
+    return (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
+  }
+  // The newest rows of the list that should hold twice the hits wanted; four
+  // times as many while they hold fewer, up to the whole list.
+  let windowRows = Math.ceil((2 * wanted) / (estimate.fraction ?? 1));
+  for (;;) {
+    let since: Date | null = null;
+    if (windowRows < estimate.listSize) {
+      const p = new Params([list, windowRows - 1]);
+      const [row] = await rows<{ date: Date }>(
+        db, `SELECT date FROM "Message" WHERE "listId" = (SELECT id FROM "List" WHERE name = $1) ORDER BY date DESC OFFSET $2 LIMIT 1`, p,
+      );
+      since = row?.date ?? null;
+    }
+    const p = new Params(plan.params);
+    const from = hitsFrom(plan, list, p, false);
+    const range = since === null ? "" : ` AND m.date >= ${p.add(since.toISOString())}`;
+    const sql = `SELECT m.id ${from}${range} ORDER BY m.date DESC, m.id DESC LIMIT ${p.add(wanted)}`;
+    const ids = await withoutIndexWalks(db, (client) => client.query<{ id: number }>(sql, p.values as unknown[]));
+    if (ids.rows.length >= wanted || since === null) return ids.rows.slice(offset).map((r) => r.id);
+    windowRows *= 4;
+  }
+}
+
+/**
+ * Runs a statement whose plan must not walk an index testing each row: the
+ * planner counts testing a row's vector as nearly free, so on a window of the
+ * date index it would test every row of it rather than meet the word's hits
+ * there through a bitmap of both indexes.
+ */
+async function withoutIndexWalks<T>(db: DbPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    await client.query("SET LOCAL enable_indexscan = off");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 function isTsqueryError(err: unknown): boolean {

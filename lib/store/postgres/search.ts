@@ -134,13 +134,13 @@ async function rows<T extends pg.QueryResultRow>(db: Db, sql: string, params: Pa
  * ts_rank_cd against the positive words; hits without one (d:… OR foo) rank
  * last, newest first, as on SQLite.
  */
-async function rankedPage(db: Db, plan: PostgresSearchPlan, list: string | null, seriesRoots: boolean, limit: number, offset: number): Promise<number[]> {
-  const p = new Params(plan.params);
-  const from = hitsFrom(plan, list, p, seriesRoots);
-  const candidates = p.add(SEARCH_LIMITS.rankCandidates);
+async function rankedPage(
+  db: DbPool, plan: PostgresSearchPlan, list: string | null, seriesRoots: boolean, estimate: HitEstimate, limit: number, offset: number,
+): Promise<number[]> {
+  const candidates = await newestPage(db, plan, list, seriesRoots, estimate, SEARCH_LIMITS.rankCandidates, 0);
+  const p = new Params([candidates]);
   const query = p.add(plan.rankQuery ?? "");
-  const sql = `WITH h AS MATERIALIZED (SELECT m.id, m.date, m.fts ${from} ORDER BY m.date DESC, m.id DESC LIMIT ${candidates})
-    SELECT h.id FROM h
+  const sql = `SELECT h.id FROM "Message" h WHERE h.id = ANY($1::int[])
      ORDER BY (CASE WHEN h.fts @@ ${query}::tsquery THEN ${RANK(query)} END) DESC NULLS LAST, h.date DESC, h.id DESC
      LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
   return (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
@@ -164,7 +164,7 @@ export async function searchPostgres(db: DbPool, options: SearchOptions): Promis
     const estimate = await estimateHits(db, plan, options.list);
     let ids: number[];
     if (order === "relevance") {
-      ids = await rankedPage(db, plan, options.list, seriesRoots, limit, offset);
+      ids = await rankedPage(db, plan, options.list, seriesRoots, estimate, limit, offset);
     } else {
       ids = await newestPage(db, plan, options.list, seriesRoots, estimate, limit, offset);
     }

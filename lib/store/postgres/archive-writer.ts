@@ -51,7 +51,7 @@ import type { ParsedMessage } from "../../mail/mime";
 import { syntheticMid } from "../../mail/mid";
 import { BatchThreads, type ThreadStore } from "../../threading/batch-threads";
 import type { ArchiveWriter, FailureLog, IncomingMessage, IngestCounts, ListInfo } from "../types";
-import { openPool } from "./pool";
+import { inTransaction, openPool } from "./pool";
 import { searchVectorBinary } from "./search-vector";
 import { nextIds, pgText, PostgresSeriesWriter, SeriesBatch } from "./series-writer";
 
@@ -211,22 +211,11 @@ export class PostgresArchiveWriter implements ArchiveWriter {
     }
   }
 
-  private async transaction<T>(listId: number | null, work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
+  private transaction<T>(listId: number | null, work: (client: Client) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, async (client) => {
       if (listId !== null) await this.lockList(client, listId);
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      // A client whose rollback failed has lost its server: the pool drops it.
-      client.release(broken);
-    }
+      return work(client);
+    });
   }
 
   /** Takes the list's ingest lock for the current transaction, telling onWait when another writer holds it. */

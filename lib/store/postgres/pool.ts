@@ -46,3 +46,21 @@ export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
   pool.on("error", () => {});
   return pool;
 }
+
+/** Runs `work` in one transaction on a connection of the pool: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(pool: Pick<pg.Pool, "connect">, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    // A client whose rollback failed has lost its server: the pool drops it.
+    client.release(broken);
+  }
+}

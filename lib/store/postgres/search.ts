@@ -50,7 +50,7 @@ import { checkCost, positiveTerms } from "../../search/cost";
 import { SEARCH_LIMITS, type SearchOrder } from "../../search/limits";
 import { parseQuery, QueryError, type Field } from "../../search/query-parse";
 import type { MboxOptions, MboxPlan, SearchHit, SearchIndex, SearchOptions, SearchResult } from "../types";
-import { openPool } from "./pool";
+import { inTransaction, openPool } from "./pool";
 import { compileQuery } from "./query-compile";
 import { keyParams } from "./reader";
 
@@ -285,21 +285,11 @@ async function newestPage(
  * date index it would test every row of it rather than meet the word's hits
  * there through a bitmap of both indexes.
  */
-async function withoutIndexWalks<T>(db: DbPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query("BEGIN");
+function withoutIndexWalks<T>(db: DbPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (client) => {
     await client.query("SET LOCAL enable_indexscan = off");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    return work(client);
+  });
 }
 
 function isTsqueryError(err: unknown): boolean {

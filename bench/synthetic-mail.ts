@@ -2,10 +2,17 @@
 // each copy with fresh Message-IDs and dates shifted into the past, so thread
 // shapes, sizes and bodies stay those of real mail while nothing collides
 // with another copy. Copy 0 is the corpus as it is. Nothing here is stored.
+//
+// The sender's address is tagged too (zohar@ becomes zohar+s3@): a real list
+// does not carry the same patch series from the same author 33 times, and
+// series tell versions apart by title and author, so untagged copies would
+// all join one series of 33 resends, each rebuilt with all the others.
 
 const HEADER_END = /\r?\n\r?\n/;
 const ID_HEADERS = /^(message-id|in-reply-to|references)\s*:/i;
 const DATE_HEADER = /^date\s*:(.*)$/i;
+const FROM_HEADER = /^from\s*:/i;
+const ADDRESS = /([^\s<>@",;:]+)@/;
 const BRACKETED = /<([^<>\s]+)>/g;
 
 export interface RewrittenMail {
@@ -19,7 +26,8 @@ export interface RewrittenMail {
 /**
  * `raw` as copy `copy`: every Message-ID in Message-ID, In-Reply-To and
  * References gets the prefix "s<copy>.", the Date header moves back by
- * `shiftMs`, and an X-Scale-Copy header makes the bytes unique even for a
+ * `shiftMs`, the sender's address gets "+s<copy>" (see above), and an
+ * X-Scale-Copy header makes the bytes unique even for a
  * message with neither (duplicates would be dropped by ingest). Copy 0 only
  * reports its Message-ID and date.
  */
@@ -31,11 +39,12 @@ export function rewriteForCopy(raw: Buffer, copy: number, shiftMs: number): Rewr
   const lines = text.slice(0, headerEnd).split("\n");
   let mid: string | null = null;
   let date: Date | null = null;
-  let field: "id" | "date" | null = null;
+  let field: "id" | "date" | "from" | null = null;
+  let tagged = copy === 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const continued = line.startsWith(" ") || line.startsWith("\t");
-    if (!continued) field = ID_HEADERS.test(line) ? "id" : DATE_HEADER.test(line) ? "date" : null;
+    if (!continued) field = ID_HEADERS.test(line) ? "id" : DATE_HEADER.test(line) ? "date" : FROM_HEADER.test(line) ? "from" : null;
     if (field === "id") {
       const isMid = !continued && /^message-id/i.test(line);
       lines[i] = line.replace(BRACKETED, (_all, id: string) => {
@@ -43,6 +52,10 @@ export function rewriteForCopy(raw: Buffer, copy: number, shiftMs: number): Rewr
         if (isMid && mid === null) mid = fresh;
         return `<${fresh}>`;
       });
+    } else if (field === "from" && !tagged && ADDRESS.test(line.replace(FROM_HEADER, ""))) {
+      const at = continued ? 0 : (FROM_HEADER.exec(line)?.[0].length ?? 0);
+      lines[i] = line.slice(0, at) + line.slice(at).replace(ADDRESS, (_all, local: string) => `${local}+s${copy}@`);
+      tagged = true;
     } else if (field === "date" && !continued) {
       const parsed = Date.parse(DATE_HEADER.exec(line)![1]!.trim());
       if (Number.isFinite(parsed)) {

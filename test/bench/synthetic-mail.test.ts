@@ -42,6 +42,16 @@ test("copy k: fresh ids in every id header (folded lines too), date shifted back
   assert.ok(out.raw.toString("latin1").startsWith("X-Scale-Copy: 3\n"));
 });
 
+test("copy k: the sender's address is tagged, so a copy's patch series are its own", async () => {
+  assert.equal((await parseMessage(rewriteForCopy(MAIL, 3, DAY).raw)).fromAddr, "ann+s3@example.org");
+  assert.equal((await parseMessage(rewriteForCopy(MAIL, 0, DAY).raw)).fromAddr, "ann@example.org");
+  const folded = Buffer.from("From: A Very Long Name\n <long@example.org>\nSubject: x\n\nFrom: body@example.org\n");
+  const out = await parseMessage(rewriteForCopy(folded, 2, DAY).raw);
+  assert.equal(out.fromAddr, "long+s2@example.org");
+  assert.equal(out.fromName, "A Very Long Name");
+  assert.match(out.bodyText, /^From: body@example\.org/);
+});
+
 test("a mail without Message-ID or Date still differs from copy to copy", () => {
   const bare = Buffer.from("Subject: hi\n\nbody\n");
   const a = rewriteForCopy(bare, 1, DAY);

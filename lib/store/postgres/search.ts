@@ -34,7 +34,7 @@
 //   COUNT_ESTIMATE_CUTOFF hits is reported as more than countCap without
 //   counting (only a 20-fold overestimate could make that wrong), the rest
 //   are counted, at most countCap + 1 rows.
-// The statistics are the writer's (it vacuums and analyzes the table after a
+// The statistics are the writer's (it analyzes the table after a
 // bulk load) or autovacuum's; without any, pages take the planner's plan and
 // every count is made.
 //

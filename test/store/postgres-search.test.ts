@@ -9,8 +9,9 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { SEARCH_LIMITS } from "../../lib/search/limits";
 import { ensurePostgresSchema } from "../../lib/store/postgres/migrate";
+import { openPool } from "../../lib/store/postgres/pool";
 import {
-  COUNT_ESTIMATE_CUTOFF, countHits, estimateHits, pageStrategy, planPostgresSearch, PostgresSearchIndex,
+  COUNT_ESTIMATE_CUTOFF, countHits, estimateHits, pageStrategy, planPostgresSearch, PostgresSearchIndex, withoutIndexWalksAlways,
 } from "../../lib/store/postgres/search";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
 
@@ -57,10 +58,10 @@ describe("PostgreSQL search counts and pages", { skip: skipWithoutPostgres }, ()
     // old); the newest RARE of them From "rare" too, the oldest OLD From "old".
     await pool.query(`INSERT INTO "List" (id, name, "messageCount") VALUES (1, 'big', $1)`, [COMMON]);
     await pool.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
-    await pool.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) VALUES (1, 'h', '\\x00', 1)`);
+    await pool.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) SELECT i, 'h' || i, '\\x00', 1 FROM generate_series(1, $1::int) i`, [COMMON]);
     await pool.query(
       `INSERT INTO "Message" ("listId", "messageId", "rawHash", date, "threadId", "mailId", fts)
-       SELECT 1, 'm' || i || '@example.org', 'h' || i, now() - make_interval(mins => i), 1, 1,
+       SELECT 1, 'm' || i || '@example.org', 'h' || i, now() - make_interval(mins => i), 1, i,
               ('''' || CASE WHEN i <= $2 THEN 'f:rare' WHEN i > $1 - $3 THEN 'f:old' ELSE 'f:none' END || '''')::tsvector
               || '''f:common'''::tsvector
          FROM generate_series(1, $1::int) i`,
@@ -117,6 +118,28 @@ describe("PostgreSQL search counts and pages", { skip: skipWithoutPostgres }, ()
       assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:rare"), "big"), 50), "window");
       assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:old"), "big"), 50), "window");
       assert.equal(pageStrategy(await estimateHits(pool, planPostgresSearch("f:common"), "big"), 50), "walk");
+    } finally {
+      await index.close();
+    }
+  });
+
+  test("across lists (/all/), no statement walks an index, and pages are the newest hits", async () => {
+    // As the search index's sessions are: no whole-table scans either.
+    const sessions = openPool(database.url, { settings: { enable_seqscan: "off" } });
+    after(() => sessions.end());
+    const noWalks = withoutIndexWalksAlways(sessions);
+    assert.equal((await noWalks.query<{ enable_indexscan: string }>("SHOW enable_indexscan")).rows[0]?.enable_indexscan, "off");
+    const plan = (await noWalks.query<{ "QUERY PLAN": string }>(
+      `EXPLAIN SELECT m.id FROM "Message" m WHERE m.fts @@ $1::tsquery ORDER BY m.date DESC LIMIT 50`,
+      ["'f:rare'"],
+    )).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    assert.match(plan, /Bitmap Index Scan on "Message_fts_idx"/);
+    assert.doesNotMatch(plan, /Index Scan (Backward )?using/);
+    const index = new PostgresSearchIndex(database.url);
+    try {
+      const result = await index.search({ q: "f:rare", list: null, offset: 100, limit: 50 });
+      assert.equal(result.total, RARE);
+      assert.deepEqual(result.hits.map((h) => h.mid), Array.from({ length: 50 }, (_, k) => `m${101 + k}@example.org`));
     } finally {
       await index.close();
     }

@@ -38,9 +38,10 @@
 // bulk load) or autovacuum's; without any, pages take the planner's plan and
 // every count is made.
 //
-// Across every list (/all/) there is no date index to walk, so a page of a
-// common word reads all its hits before sorting, as SQLite's /all/ search
-// walks every list's index: there the statement_timeout is what bounds it.
+// Across every list (/all/) there is no date index to walk: every statement
+// runs without index walks (withoutIndexWalksAlways), so a page reads all its
+// hits through GIN before sorting, as SQLite's /all/ search walks every
+// list's index: there the statement_timeout is what bounds it.
 import { pipeline, Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import pg from "pg";
@@ -146,7 +147,8 @@ async function rankedPage(
   return (await rows<{ id: number }>(db, sql, p)).map((r) => r.id);
 }
 
-export async function searchPostgres(db: DbPool, options: SearchOptions): Promise<SearchResult> {
+export async function searchPostgres(pool: DbPool, options: SearchOptions): Promise<SearchResult> {
+  const db = options.list === null ? withoutIndexWalksAlways(pool) : pool;
   const page = readPageRequest(options);
   const { limit, offset } = page;
   let plan: PostgresSearchPlan;
@@ -292,6 +294,16 @@ function withoutIndexWalks<T>(db: DbPool, work: (client: pg.PoolClient) => Promi
   });
 }
 
+/**
+ * The pool, every statement of it run without index walks: what /all/
+ * searches use. Across lists there is no date index to walk, and the only
+ * walk left to the planner is a whole index, testing each row's vector.
+ */
+export function withoutIndexWalksAlways(pool: DbPool): DbPool {
+  const query = (sql: string, params?: unknown[]) => withoutIndexWalks(pool, (client) => client.query(sql, params));
+  return { query: query as unknown as pg.Pool["query"], connect: pool.connect.bind(pool) as pg.Pool["connect"] };
+}
+
 function isTsqueryError(err: unknown): boolean {
   return err instanceof Error && /tsquery/i.test(err.message);
 }
@@ -333,7 +345,8 @@ async function loadHits(db: Db, ids: number[], plan: PostgresSearchPlan): Promis
 
 // ---------------------------------------------------------------- x=m
 
-export async function planPostgresMbox(db: Db, options: MboxOptions): Promise<MboxPlan> {
+export async function planPostgresMbox(pool: DbPool, options: MboxOptions): Promise<MboxPlan> {
+  const db = options.list === null ? withoutIndexWalksAlways(pool) : pool;
   let plan: PostgresSearchPlan;
   try {
     plan = planPostgresSearch(options.q, options.now);

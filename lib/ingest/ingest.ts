@@ -47,6 +47,8 @@ export function defaultWorkerCount(): number {
   // The main thread (gunzip, split, hash, SQLite + FTS) is as busy as the
   // parser, so workers buy little and cost memory; --workers opts in on bigger
   // machines, and in exchange a message that kills a worker costs only itself.
+  // Since workers are kept busy while a batch is written (parse-pool.ts), on
+  // a quiet 2-core machine: 0 workers 43.4 s, 1 worker 38.2 s.
   return 0;
 }
 

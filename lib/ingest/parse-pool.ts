@@ -13,8 +13,12 @@ import type { RawMail } from "./mail-sources";
 import { parseMessage } from "../mail/mime";
 import type { ParseReply, WorkerMessage } from "./parse-worker";
 
-const IN_FLIGHT_PER_WORKER = 64;
-// Also bounded by bytes, or 64 big messages per worker would be held at once.
+// More than one write batch (ingest.ts writes 1,000 at a time, and SQLite's
+// writes block this thread): the workers keep parsing while a batch is
+// written, rather than idling after the few messages they were sent. With 64,
+// the corpus took 47.7 s with one worker; with 2,048, 38.2 s.
+const IN_FLIGHT_PER_WORKER = 2048;
+// Also bounded by bytes, or 2,048 big messages per worker would be held at once.
 const IN_FLIGHT_BYTES_PER_WORKER = 32 * 1024 * 1024;
 
 // A small heap makes V8 collect mailparser's garbage early instead of growing

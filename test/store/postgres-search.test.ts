@@ -21,7 +21,7 @@ const RARE = 700;
 const OLD = 300;
 
 describe("pageStrategy", () => {
-  const estimate = (fraction: number, listSize: number) => ({ hits: fraction * listSize, fraction, listSize, tableSize: listSize });
+  const estimate = (fraction: number, listSize: number) => ({ fraction, listSize, tableSize: listSize });
 
   test("a common word's first pages walk the date index; its deep pages, and rarer words, take the window", () => {
     assert.equal(pageStrategy(estimate(0.1, 30_000), 50), "walk");
@@ -33,7 +33,7 @@ describe("pageStrategy", () => {
   });
 
   test("without statistics, the planner's plan", () => {
-    assert.equal(pageStrategy({ hits: null, fraction: null, listSize: 1000, tableSize: 0 }, 50), "walk");
+    assert.equal(pageStrategy({ fraction: null, listSize: 1000, tableSize: 0 }, 50), "walk");
     assert.equal(pageStrategy(estimate(0, 1000), 50), "walk");
   });
 });

@@ -185,9 +185,7 @@ export const COUNT_ESTIMATE_CUTOFF = 20 * SEARCH_LIMITS.countCap;
 
 /** How many messages a query matches, by the planner's statistics (null without any: never analyzed). */
 export interface HitEstimate {
-  /** Hits in the list searched (every list for /all/). */
-  hits: number | null;
-  /** Share of all messages that match. */
+  /** Share of all messages that match; the list's hits are this share of listSize. */
   fraction: number | null;
   /** Messages in the list searched. */
   listSize: number;
@@ -204,19 +202,20 @@ export async function estimateHits(db: Db, plan: PostgresSearchPlan, list: strin
   );
   const total = Number(size?.total ?? -1);
   const inList = Number(size?.list ?? 0);
-  if (!(total > 0)) return { hits: null, fraction: null, listSize: inList, tableSize: 0 };
+  if (!(total > 0)) return { fraction: null, listSize: inList, tableSize: 0 };
   const p = new Params(plan.params);
   const [explained] = await rows<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
     db, `EXPLAIN (FORMAT JSON) SELECT 1 FROM "Message" m WHERE ${plan.where}`, p,
   );
   const fraction = Math.min(1, (explained?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0) / total);
-  return { hits: fraction * inList, fraction, listSize: inList, tableSize: total };
+  return { fraction, listSize: inList, tableSize: total };
 }
 
 /** Hits, exact up to countCap; countCap + 1 for more. */
 export async function countHits(db: Db, plan: PostgresSearchPlan, list: string | null, seriesRoots: boolean, estimate: HitEstimate): Promise<number> {
   // The estimate knows nothing of series roots, a small share of the messages.
-  if (!seriesRoots && estimate.hits !== null && estimate.hits > COUNT_ESTIMATE_CUTOFF) return SEARCH_LIMITS.countCap + 1;
+  const estimated = estimate.fraction === null ? null : estimate.fraction * estimate.listSize;
+  if (!seriesRoots && estimated !== null && estimated > COUNT_ESTIMATE_CUTOFF) return SEARCH_LIMITS.countCap + 1;
   // Reads at most countCap + 1 rows of the hits the index finds.
   const p = new Params(plan.params);
   const from = hitsFrom(plan, list, p, seriesRoots);

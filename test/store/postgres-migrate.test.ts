@@ -222,8 +222,14 @@ test("a store of the previous migration moves to one Mail per raw hash, and lose
 
     await ensurePostgresSchema(url, ROOT);
 
-    // Every Message row: the same id and fields, its bytes, text and size now its Mail's.
-    assert.deepEqual((await client.query(`SELECT ${KEPT} FROM "Message" ORDER BY id`)).rows, keptBefore);
+    // Every Message row: the same id and fields (its vector now holding its
+    // month too, migrations/*_month_lexemes), its bytes, text and size now its Mail's.
+    const MONTH = `'d:' || to_char(date AT TIME ZONE 'UTC', 'YYYYMM')`;
+    const keptAfter = `${KEPT.replace("fts::text AS fts", `ts_delete(fts, ${MONTH})::text AS fts`)}, tsvector_to_array(fts) @> ARRAY[${MONTH}] AS "hasMonth"`;
+    assert.deepEqual(
+      (await client.query(`SELECT ${keptAfter} FROM "Message" ORDER BY id`)).rows,
+      keptBefore.map((row) => ({ ...row, hasMonth: true })),
+    );
     assert.deepEqual((await client.query(`SELECT m.id, ma.raw, ma."bodyText", ma.size FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId" ORDER BY m.id`)).rows, mailBefore);
     for (const [id, , key] of copies) assert.deepEqual(mailBefore.find((r) => r.id === id)?.raw, mails[key], `message ${id}: the raw bytes written`);
     // Its attachments, read through its Mail, are those it had.
@@ -314,13 +320,13 @@ test("vectors of the previous layout move to field lexemes, as the writer now bu
     await client.query(`INSERT INTO "List" (id, name) VALUES (1, 'alpha')`);
     await client.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
     const fieldsOf = (p: Awaited<ReturnType<typeof parseMessage>>): SearchFields =>
-      ({ ...p, toAddrs: p.to.join(", "), ccAddrs: p.cc.join(", ") });
+      ({ ...p, toAddrs: p.to.join(", "), ccAddrs: p.cc.join(", "), date: p.date ?? new Date("2026-12-02T00:00:00Z") });
     // The sample's mail, then words at PostgreSQL's lexeme size in every field.
     const all: SearchFields[] = [];
     for await (const { parsed } of parseAll(readSource(SAMPLE), 0)) if (parsed) all.push(fieldsOf(parsed));
     const long = "x".repeat(2046);
     const cjk = "中".repeat(682);
-    all.push({ subject: `${long} ${cjk} it`, fromName: long, fromAddr: "a@b.org", toAddrs: `${cjk}@c.org`, ccAddrs: `${long}@d.org`, bodyText: `${long} ${cjk}` });
+    all.push({ subject: `${long} ${cjk} it`, fromName: long, fromAddr: "a@b.org", toAddrs: `${cjk}@c.org`, ccAddrs: `${long}@d.org`, bodyText: `${long} ${cjk}`, date: new Date("2026-12-31T23:59:59.999Z") });
     for (const [i, fields] of all.entries()) {
       const now = buildSearchVector(fields);
       const before = previousLayout(now);
@@ -328,8 +334,8 @@ test("vectors of the previous layout move to field lexemes, as the writer now bu
       const id = i + 1;
       await client.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) VALUES ($1, $2, '\\x00', 1)`, [id, `h${id}`]);
       await client.query(
-        `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", date, "threadId", "mailId", fts) VALUES ($1, 1, $2, $3, now(), 1, $1, $4::tsvector)`,
-        [id, `m${id}@example.org`, `h${id}`, before],
+        `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", date, "threadId", "mailId", fts) VALUES ($1, 1, $2, $3, $5, 1, $1, $4::tsvector)`,
+        [id, `m${id}@example.org`, `h${id}`, before, fields.date.toISOString()],
       );
       expected[id] = now;
     }
@@ -346,6 +352,45 @@ test("vectors of the previous layout move to field lexemes, as the writer now bu
     assert.equal(differ, 0);
     const [index] = (await client.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'Message_fts_idx'`)).rows;
     assert.match(index?.indexdef ?? "", /USING gin \(fts\)/);
+  } finally {
+    await client.end();
+  }
+});
+
+test("every message gains the lexeme of its date's month (UTC), one never given a vector too", { skip: skipWithoutPostgres }, async () => {
+  const url = await freshDatabase();
+  await ensurePostgresSchema(url, rootUpTo("20261207000000_field_lexemes"));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO "List" (id, name) VALUES (1, 'alpha')`);
+    await client.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
+    const rows: { date: string; fields: Omit<SearchFields, "date"> | null }[] = [
+      { date: "2026-12-31T23:59:59.999Z", fields: { subject: "[PATCH] ima: fix", fromName: "Mimi", fromAddr: "zohar@linux.ibm.com", toAddrs: "a@b.org", ccAddrs: "", bodyText: "Fix it." } },
+      { date: "2027-01-01T00:00:00.000Z", fields: { subject: "", fromName: "", fromAddr: "", toAddrs: "", ccAddrs: "", bodyText: "" } },
+      { date: "0001-01-01T00:00:00.000Z", fields: { subject: "old", fromName: "", fromAddr: "", toAddrs: "", ccAddrs: "", bodyText: "" } },
+      { date: "2019-03-15T12:00:00.000Z", fields: null },
+    ];
+    for (const [i, row] of rows.entries()) {
+      const id = i + 1;
+      // The field-lexeme layout the writer built before: its vector without the month.
+      const before = row.fields === null ? null : buildSearchVector({ ...row.fields, date: new Date(row.date) }).replace(/^'d:\d{6}' ?/, "");
+      await client.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) VALUES ($1, $2, '\\x00', 1)`, [id, `h${id}`]);
+      await client.query(
+        `INSERT INTO "Message" (id, "listId", "messageId", "rawHash", date, "threadId", "mailId", fts) VALUES ($1, 1, $2, $3, $4, 1, $1, $5::tsvector)`,
+        [id, `m${id}@example.org`, `h${id}`, row.date, before],
+      );
+    }
+
+    await ensurePostgresSchema(url, ROOT);
+
+    const migrated = (await client.query<{ fts: string }>(`SELECT fts::text AS fts FROM "Message" ORDER BY id`)).rows.map((r) => r.fts);
+    const built = (await client.query<{ v: string }>(
+      `SELECT v::tsvector::text AS v FROM unnest($1::text[]) WITH ORDINALITY AS x(v, n) ORDER BY n`,
+      [rows.map((row) => buildSearchVector({ ...(row.fields ?? { subject: "", fromName: "", fromAddr: "", toAddrs: "", ccAddrs: "", bodyText: "" }), date: new Date(row.date) }))],
+    )).rows.map((r) => r.v);
+    assert.deepEqual(migrated, built);
+    assert.deepEqual(migrated.slice(1), ["'d:202701'", "'d:000101' 's:old':1A", "'d:201903'"]);
   } finally {
     await client.end();
   }

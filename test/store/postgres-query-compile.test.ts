@@ -377,7 +377,7 @@ async function loadPostgres(client: pg.Client, docs: Doc[]): Promise<void> {
     await client.query(
       `INSERT INTO "Message" (id, "messageId", subject, "fromName", "fromAddr", "toAddrs", "ccAddrs", "bodyText", date, fts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::tsvector)`,
-      [d.id, d.messageId, d.subject, d.fromName, d.fromAddr, d.toAddrs, d.ccAddrs, d.bodyText, new Date(d.date), buildSearchVector(d)],
+      [d.id, d.messageId, d.subject, d.fromName, d.fromAddr, d.toAddrs, d.ccAddrs, d.bodyText, new Date(d.date), buildSearchVector({ ...d, date: new Date(d.date) })],
     );
   }
 }

@@ -11,7 +11,8 @@ import { SEARCH_LIMITS } from "../../lib/search/limits";
 import { ensurePostgresSchema } from "../../lib/store/postgres/migrate";
 import { openPool } from "../../lib/store/postgres/pool";
 import {
-  COUNT_ESTIMATE_CUTOFF, countHits, estimateHits, pageStrategy, planPostgresSearch, PostgresSearchIndex, withoutIndexWalksAlways,
+  COUNT_ESTIMATE_CUTOFF, countHits, estimateHits, MAX_WINDOW_MONTHS, monthsQuery, pageStrategy, planPostgresSearch, PostgresSearchIndex,
+  searchPostgres, withoutIndexWalksAlways,
 } from "../../lib/store/postgres/search";
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
 
@@ -28,13 +29,30 @@ describe("pageStrategy", () => {
     assert.equal(pageStrategy(estimate(0.1, 30_000), 1000), "window");
     assert.equal(pageStrategy(estimate(0.1, 1_000_000), 50), "walk");
     assert.equal(pageStrategy(estimate(0.1, 1_000_000), 1000), "window");
-    assert.equal(pageStrategy(estimate(0.3, 1_000_000), 1000), "walk");
+    assert.equal(pageStrategy(estimate(0.3, 1_000_000), 200), "walk");
     assert.equal(pageStrategy(estimate(0.001, 1_000_000), 50), "window");
   });
 
   test("without statistics, the planner's plan", () => {
     assert.equal(pageStrategy({ fraction: null, listSize: 1000, tableSize: 0 }, 50), "walk");
     assert.equal(pageStrategy(estimate(0, 1000), 50), "walk");
+  });
+});
+
+describe("monthsQuery", () => {
+  const d = (iso: string) => new Date(iso);
+
+  test("every month from the window's oldest date to its newest, across a year", () => {
+    assert.equal(monthsQuery(d("2026-11-30T23:59:59Z"), d("2027-01-01T00:00:00Z")), "'d:202611' | 'd:202612' | 'd:202701'");
+    assert.equal(monthsQuery(d("2026-12-01T00:00:00Z"), d("2026-12-31T23:59:59Z")), "'d:202612'");
+    assert.equal(monthsQuery(d("0099-12-01T00:00:00Z"), d("0100-01-01T00:00:00Z")), "'d:009912' | 'd:010001'");
+  });
+
+  test("none past MAX_WINDOW_MONTHS, or for a window that ends before it starts", () => {
+    assert.equal(monthsQuery(d("2025-01-01T00:00:00Z"), d("2026-12-31T00:00:00Z"))?.split(" | ").length, MAX_WINDOW_MONTHS);
+    assert.equal(monthsQuery(d("2025-01-01T00:00:00Z"), d("2027-01-01T00:00:00Z")), null);
+    assert.equal(monthsQuery(d("2000-01-01T00:00:00Z"), d("9999-12-31T00:00:00Z")), null);
+    assert.equal(monthsQuery(d("2026-02-01T00:00:00Z"), d("2026-01-01T00:00:00Z")), null);
   });
 });
 
@@ -54,17 +72,19 @@ describe("PostgreSQL search counts and pages", { skip: skipWithoutPostgres }, ()
     database = await createTestDatabase("search_count");
     await ensurePostgresSchema(database.url, ROOT);
     pool = new pg.Pool({ connectionString: database.url });
-    // COMMON mails From "common", a minute apart (message i is i minutes
-    // old); the newest RARE of them From "rare" too, the oldest OLD From "old".
+    // COMMON mails From "common", 20 minutes apart (message i is 20·i
+    // minutes old: the list spans about 12 months); the newest RARE of them
+    // From "rare" too, the oldest OLD From "old". Each vector holds its
+    // month, as the writer's do.
     await pool.query(`INSERT INTO "List" (id, name, "messageCount") VALUES (1, 'big', $1)`, [COMMON]);
     await pool.query(`INSERT INTO "Thread" (id, "listId", "rootMid") VALUES (1, 1, 'root@example.org')`);
     await pool.query(`INSERT INTO "Mail" (id, "rawHash", raw, size) SELECT i, 'h' || i, '\\x00', 1 FROM generate_series(1, $1::int) i`, [COMMON]);
     await pool.query(
       `INSERT INTO "Message" ("listId", "messageId", "rawHash", date, "threadId", "mailId", fts)
-       SELECT 1, 'm' || i || '@example.org', 'h' || i, now() - make_interval(mins => i), 1, i,
+       SELECT 1, 'm' || i || '@example.org', 'h' || i, d, 1, i,
               ('''' || CASE WHEN i <= $2 THEN 'f:rare' WHEN i > $1 - $3 THEN 'f:old' ELSE 'f:none' END || '''')::tsvector
-              || '''f:common'''::tsvector
-         FROM generate_series(1, $1::int) i`,
+              || '''f:common'''::tsvector || array_to_tsvector(ARRAY['d:' || to_char(d AT TIME ZONE 'UTC', 'YYYYMM')])
+         FROM generate_series(1, $1::int) i, LATERAL (SELECT now() - make_interval(mins => 20 * i) AS d) x`,
       [COMMON, RARE, OLD],
     );
     await pool.query(`ANALYZE "Message"`);
@@ -121,6 +141,23 @@ describe("PostgreSQL search counts and pages", { skip: skipWithoutPostgres }, ()
     } finally {
       await index.close();
     }
+  });
+
+  test("a window's hits are read through its months' lexemes", async () => {
+    // A pool whose connections write down what they run (the window's statement runs in a transaction).
+    const watched = new pg.Pool({ connectionString: database.url, max: 1 });
+    after(() => watched.end());
+    const seen: string[] = [];
+    watched.on("connect", (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        seen.push(typeof args[0] === "string" ? args[0] : String((args[0] as { text?: string }).text));
+        return query(...args);
+      };
+    });
+    const result = await searchPostgres(watched, { q: "f:rare", list: "big", offset: 200, limit: 50 });
+    assert.deepEqual(result.hits.map((h) => h.mid), Array.from({ length: 50 }, (_, k) => `m${201 + k}@example.org`));
+    assert.ok(seen.some((sql) => /m\.date >= \$\d+ AND m\."fts" @@ \$\d+::tsquery/.test(sql)), "the window statement narrows by month");
   });
 
   test("across lists (/all/), no statement walks an index, and pages are the newest hits", async () => {

@@ -453,7 +453,7 @@ async function postgresDump(url: string, list?: string): Promise<Dump> {
     tables.dirty = Number((await client.query(`SELECT count(*) AS n FROM "SeriesDirty"`)).rows[0].n);
     // Every stored message is searchable: its vector is buildSearchVector of its stored fields.
     const fields = (
-      await client.query(`SELECT m.id, m.subject, m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", ma."bodyText" FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId"`)
+      await client.query(`SELECT m.id, m.subject, m."fromName", m."fromAddr", m."toAddrs", m."ccAddrs", ma."bodyText", m.date FROM "Message" m JOIN "Mail" ma ON ma.id = m."mailId"`)
     ).rows as (SearchFields & { id: number })[];
     const wrong = await client.query(
       `SELECT m."messageId" FROM "Message" m JOIN unnest($1::int[], $2::text[]) AS x(id, v) ON x.id = m.id WHERE m.fts IS DISTINCT FROM x.v::tsvector`,

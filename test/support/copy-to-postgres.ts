@@ -112,6 +112,7 @@ async function copyTable(source: Database.Database, client: pg.Client, table: st
         buildSearchVector({
           subject: row.subject as string, fromName: row.fromName as string, fromAddr: row.fromAddr as string,
           toAddrs: row.toAddrs as string, ccAddrs: row.ccAddrs as string, bodyText: row.bodyText as string,
+          date: new Date(values[columns.findIndex((c) => c.name === "date")] as string),
         }),
       );
     }

@@ -377,11 +377,12 @@ export class PostgresArchiveWriter implements ArchiveWriter {
           toAddrs: pgText(parsed.to.join(", ")),
           ccAddrs: pgText(parsed.cc.join(", ")),
           bodyText: pgText(parsed.bodyText),
+          date: new Date(storedDate(dateOf(item))),
         };
         const n = params.length;
         params.push(
           id, item.mid, mailIds.get(item.rawHash), item.rawHash, fields.subject, fields.fromName, fields.fromAddr, fields.toAddrs, fields.ccAddrs,
-          storedDate(dateOf(item)), item.inReplyTo === null ? null : pgText(item.inReplyTo), pgText(item.references.join(" ")), threadOf.get(id),
+          fields.date.toISOString(), item.inReplyTo === null ? null : pgText(item.inReplyTo), pgText(item.references.join(" ")), threadOf.get(id),
           parsed.hasPatch, guarded.has(id), searchVectorBinary(fields),
         );
         const p = Array.from({ length: COLUMNS }, (_, k) => `$${n + k + 1}`);

@@ -31,6 +31,12 @@
 // position) never joins the end of one field to the start of the next, as an
 // FTS5 phrase never spans columns.
 //
+// One more lexeme, without positions, names the month of the message's date
+// (UTC): `d:202612` (monthLexeme). A page of the newest hits of a common word
+// reads, through GIN, only the months its window of the date index spans
+// (lib/store/postgres/search.ts): without it, GIN hands over every hit of the
+// word in the archive before the window can meet them.
+//
 // PostgreSQL's limits, and what is given up to stay within them (never an
 // error at ingest):
 // - a lexeme has at most 2046 bytes: longer tokens are cut at a character
@@ -57,12 +63,16 @@ export interface SearchFields {
   toAddrs: string;
   ccAddrs: string;
   bodyText: string;
+  /** The message's date, as stored: its month is a lexeme of its own. */
+  date: Date;
 }
 
 export type Weight = "A" | "B" | "C" | "D";
 
+type TextField = Exclude<keyof SearchFields, "date">;
+
 /** Field → weight, for ts_rank_cd's weight array ({D, C, B, A}): a word in the subject ranks above one in the body. */
-export const FIELD_WEIGHTS: Readonly<Record<keyof SearchFields, Weight>> = {
+export const FIELD_WEIGHTS: Readonly<Record<TextField, Weight>> = {
   subject: "A",
   fromName: "B",
   fromAddr: "B",
@@ -72,7 +82,7 @@ export const FIELD_WEIGHTS: Readonly<Record<keyof SearchFields, Weight>> = {
 };
 
 /** Field → the prefix of its lexemes ("" for the body). */
-export const FIELD_PREFIXES: Readonly<Record<keyof SearchFields, string>> = {
+export const FIELD_PREFIXES: Readonly<Record<TextField, string>> = {
   subject: "s:",
   fromName: "f:",
   fromAddr: "f:",
@@ -98,7 +108,13 @@ export const SEARCH_VECTOR_LIMITS = {
 
 const CLAMP_POSITION: Readonly<Record<Weight, number>> = { A: 16377, B: 16379, C: 16381, D: 16383 };
 
-const FIELD_ORDER: readonly (keyof SearchFields)[] = ["subject", "fromName", "fromAddr", "toAddrs", "ccAddrs", "bodyText"];
+const FIELD_ORDER: readonly TextField[] = ["subject", "fromName", "fromAddr", "toAddrs", "ccAddrs", "bodyText"];
+
+/** The month lexeme of a date: `d:` and the UTC year (four digits, as stored dates have) and month. */
+export function monthLexeme(date: Date): string {
+  const year = Math.min(9999, Math.max(1, date.getUTCFullYear()));
+  return `d:${String(year).padStart(4, "0")}${String(date.getUTCMonth() + 1).padStart(2, "0")}`;
+}
 
 /**
  * The lexeme a token is stored and searched as: its field's prefix, then the
@@ -175,12 +191,15 @@ interface Entry {
 function collect(fields: SearchFields): Collected {
   const limits = SEARCH_VECTOR_LIMITS;
   const entries = new Map<string, Entry>();
-  const lexemes: string[] = [];
-  const bytes: number[] = [];
   // Every kept occurrence, in token order: its lexeme's index and packed position.
   const occurrenceLexeme: number[] = [];
   const occurrencePacked: number[] = [];
-  let budget = limits.maxVectorBytes;
+  // The month first, so that no vector, however full, is without it.
+  const month = monthLexeme(fields.date);
+  const lexemes: string[] = [month];
+  const bytes: number[] = [month.length];
+  entries.set(month, { index: 0, lastPosition: 0, count: 0 });
+  let budget = limits.maxVectorBytes - (month.length + 3);
   let next = 1;
   for (const field of FIELD_ORDER) {
     const weight = FIELD_WEIGHTS[field];
@@ -226,7 +245,7 @@ function collect(fields: SearchFields): Collected {
 
 const WEIGHT_SUFFIX = ["", "C", "B", "A"];
 
-/** The tsvector literal of one message; "" when it has no token. (The writer sends searchVectorBinary.) */
+/** The tsvector literal of one message. (The writer sends searchVectorBinary.) */
 export function buildSearchVector(fields: SearchFields): string {
   const { lexemes, offsets, packed } = collect(fields);
   const parts: string[] = [];
@@ -237,7 +256,7 @@ export function buildSearchVector(fields: SearchFields): string {
       const p = packed[k] as number;
       positions.push(`${p & POSITION_BITS}${WEIGHT_SUFFIX[p >> 14]}`);
     }
-    parts.push(`${quoteLexeme(lexeme)}:${positions.join(",")}`);
+    parts.push(positions.length === 0 ? quoteLexeme(lexeme) : `${quoteLexeme(lexeme)}:${positions.join(",")}`);
   });
   return parts.join(" ");
 }

@@ -29,7 +29,10 @@
 //   list that should hold twice the hits wanted, met with the word's hits in
 //   a bitmap of both indexes (enable_indexscan off for that statement), then
 //   sorted; a window holding too few is widened fourfold, up to the whole
-//   list, so the page is always exact;
+//   list, so the page is always exact. GIN would hand over every hit of the
+//   word in the archive (O(hits) at any depth), so the window's statement
+//   also asks for the lexemes of the months it spans (monthsQuery): GIN then
+//   steps through those months' entries and skips the word's others;
 // - a count first asks the planner's estimate: a query estimated at more than
 //   COUNT_ESTIMATE_CUTOFF hits is reported as more than countCap without
 //   counting (only a 20-fold overestimate could make that wrong), the rest
@@ -54,6 +57,7 @@ import type { MboxOptions, MboxPlan, SearchHit, SearchIndex, SearchOptions, Sear
 import { inTransaction, openPool } from "./pool";
 import { compileQuery } from "./query-compile";
 import { keyParams } from "./reader";
+import { monthLexeme, quoteLexeme } from "./search-vector";
 
 /** A query ready to run: compiled SQL plus what pages need to rank and mark matches. */
 export interface PostgresSearchPlan {
@@ -225,10 +229,11 @@ export async function countHits(db: Db, plan: PostgresSearchPlan, list: string |
 
 // What the two ways to the newest hits cost, in microseconds, fitted to
 // bench:scale on the full corpus (16 connections): walking the date index
-// reads and tests each row's vector; the window reads every hit's entry in
-// the GIN index, a range of the date index and the rows of the hits in it,
-// and costs three statements more (its bound, and the transaction its
-// setting needs).
+// reads and tests each row's vector; the window reads the word's GIN entries
+// (only those in its months, about as many as its rows, when it spans few
+// enough), a range of the date index and the rows of the hits in it, and
+// costs three statements more (its bound, and the transaction its setting
+// needs).
 export const PAGE_COSTS = { walkRow: 8, ginHit: 0.3, windowRow: 0.5, windowHit: 8, windowFixed: 5000 } as const;
 
 /**
@@ -242,7 +247,8 @@ export function pageStrategy(estimate: HitEstimate, wanted: number): "walk" | "w
   if (fraction === null || fraction <= 0) return "walk";
   const windowRows = Math.min(listSize, (2 * wanted) / fraction);
   const walk = Math.min(listSize, wanted / fraction) * PAGE_COSTS.walkRow;
-  const window = PAGE_COSTS.windowFixed + fraction * tableSize * PAGE_COSTS.ginHit + windowRows * PAGE_COSTS.windowRow
+  // GIN reads the word's hits only in the window's months (about its rows), when they are few enough.
+  const window = PAGE_COSTS.windowFixed + Math.min(fraction * tableSize, windowRows) * PAGE_COSTS.ginHit + windowRows * PAGE_COSTS.windowRow
     + 2 * wanted * PAGE_COSTS.windowHit;
   return window < walk ? "window" : "walk";
 }
@@ -263,21 +269,51 @@ async function newestPage(
   let windowRows = Math.ceil((2 * wanted) / (estimate.fraction ?? 1));
   for (;;) {
     let since: Date | null = null;
+    let months: string | null = null;
     if (windowRows < estimate.listSize) {
       const p = new Params([list, windowRows - 1]);
-      const [row] = await rows<{ date: Date }>(
-        db, `SELECT date FROM "Message" WHERE "listId" = (SELECT id FROM "List" WHERE name = $1) ORDER BY date DESC OFFSET $2 LIMIT 1`, p,
+      const [row] = await rows<{ since: Date | null; newest: Date | null }>(
+        db,
+        `SELECT (SELECT date FROM "Message" WHERE "listId" = l.id ORDER BY date DESC OFFSET $2 LIMIT 1) AS since,
+                (SELECT max(date) FROM "Message" WHERE "listId" = l.id) AS newest
+           FROM "List" l WHERE l.name = $1`,
+        p,
       );
-      since = row?.date ?? null;
+      since = row?.since ?? null;
+      if (since !== null && row?.newest) months = monthsQuery(since, row.newest);
     }
     const p = new Params(plan.params);
     const from = hitsFrom(plan, list, p, false);
-    const range = since === null ? "" : ` AND m.date >= ${p.add(since.toISOString())}`;
+    let range = since === null ? "" : ` AND m.date >= ${p.add(since.toISOString())}`;
+    // Every row of the window holds one of these months' lexemes: GIN then
+    // reads the word's hits only where they meet those months.
+    if (months !== null) range += ` AND m."fts" @@ ${p.add(months)}::tsquery`;
     const sql = `SELECT m.id ${from}${range} ORDER BY m.date DESC, m.id DESC LIMIT ${p.add(wanted)}`;
     const ids = await withoutIndexWalks(db, (client) => client.query<{ id: number }>(sql, p.values as unknown[]));
     if (ids.rows.length >= wanted || since === null) return ids.rows.slice(offset).map((r) => r.id);
     windowRows *= 4;
   }
+}
+
+/** A window spanning more months than this is read without month lexemes (each is one more posting list to merge). */
+export const MAX_WINDOW_MONTHS = 24;
+
+/**
+ * The tsquery matching any message dated in a month from `since` to `newest`
+ * (their month lexemes, lib/store/postgres/search-vector.ts), or null past
+ * MAX_WINDOW_MONTHS.
+ */
+export function monthsQuery(since: Date, newest: Date): string | null {
+  const first = since.getUTCFullYear() * 12 + since.getUTCMonth();
+  const last = newest.getUTCFullYear() * 12 + newest.getUTCMonth();
+  if (last < first || last - first >= MAX_WINDOW_MONTHS) return null;
+  const lexemes: string[] = [];
+  const day = new Date(0);
+  for (let m = first; m <= last; m++) {
+    day.setUTCFullYear(Math.floor(m / 12), m % 12, 1); // not Date.UTC, which reads years 0–99 as 1900–1999
+    lexemes.push(quoteLexeme(monthLexeme(day)));
+  }
+  return lexemes.join(" | ");
 }
 
 /**

@@ -48,7 +48,7 @@ import {
 import type { ThreadMember, ThreadSummary } from "../../lib/types";
 import { parseCursor } from "../../lib/web/cursor";
 import { copySqliteToPostgres } from "../support/copy-to-postgres";
-import { createTestDatabase, PG_TEST_URL, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
+import { createTestDatabase, dropDatabase, PG_TEST_URL, skipWithoutPostgres, type TestDatabase } from "../support/postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "store-contract-"));
@@ -193,7 +193,7 @@ async function createLocaleDatabase(): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: PG_TEST_URL! });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropDatabase(client, name);
       } finally {
         await client.end();
       }

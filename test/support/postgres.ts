@@ -35,10 +35,28 @@ export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: PG_TEST_URL });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropDatabase(client, name);
       } finally {
         await client.end();
       }
     },
   };
+}
+
+/**
+ * Drops a test database. A plain DROP ends autovacuum workers in it; FORCE
+ * cannot (they are the superuser's: "must be a member of the role whose
+ * process is being terminated"), so it is the fallback, for a test's own
+ * sessions left open.
+ */
+export async function dropDatabase(client: pg.ClientBase, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(attempt % 2 === 1 ? `DROP DATABASE IF EXISTS "${name}"` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

@@ -21,6 +21,7 @@ import { parseAll } from "../lib/ingest/parse-pool";
 import { ensurePostgresSchema } from "../lib/store/postgres/migrate";
 import { PostgresArchiveWriter } from "../lib/store/postgres/archive-writer";
 import { emptyCounts, type IncomingMessage } from "../lib/store/types";
+import { dropDatabase } from "../test/support/postgres";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -124,18 +125,6 @@ try {
   console.log(`database        ${(Number(stats.bytes) / 1e6).toFixed(0)} MB`);
 } finally {
   if (keep) console.log(`kept            ${url.replace(/:[^:@/]*@/, ":***@")}`);
-  else {
-    // Plain DROP ends autovacuum workers in it; FORCE cannot (they are the
-    // superuser's), so it is the fallback, for a session left behind.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await admin.query(attempt % 2 === 1 ? `DROP DATABASE IF EXISTS "${name}"` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        break;
-      } catch (error) {
-        if (attempt >= 60) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }
-  }
+  else await dropDatabase(admin, name);
   await admin.end();
 }

@@ -107,8 +107,9 @@ function wellFormed(s: string): string {
   return /[\uD800-\uDFFF]/.test(s) ? s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD") : s;
 }
 
-function storedDate(date: Date): string {
-  return new Date(Math.min(Math.max(date.getTime(), MIN_TIME), MAX_TIME)).toISOString();
+/** The date as stored: clamped to the four-digit years every driver writes. */
+function storedDate(date: Date): Date {
+  return new Date(Math.min(Math.max(date.getTime(), MIN_TIME), MAX_TIME));
 }
 
 export class PostgresArchiveWriter implements ArchiveWriter {
@@ -343,7 +344,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
     for (const item of added) lastDate = Math.max(lastDate, dateOf(item).getTime());
     // Counted up rather than recounted: under the list's lock nothing else adds to it.
     await client.query(`UPDATE "List" SET "messageCount" = "messageCount" + $2, "lastDate" = GREATEST("lastDate", $3::timestamptz) WHERE id = $1`, [
-      listId, added.length, storedDate(new Date(lastDate)),
+      listId, added.length, storedDate(new Date(lastDate)).toISOString(),
     ]);
     return { counts, failures };
   }
@@ -377,7 +378,7 @@ export class PostgresArchiveWriter implements ArchiveWriter {
           toAddrs: pgText(parsed.to.join(", ")),
           ccAddrs: pgText(parsed.cc.join(", ")),
           bodyText: pgText(parsed.bodyText),
-          date: new Date(storedDate(dateOf(item))),
+          date: storedDate(dateOf(item)),
         };
         const n = params.length;
         params.push(

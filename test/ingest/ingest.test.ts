@@ -823,19 +823,21 @@ describe("bad input", () => {
       good(2),
       Buffer.from("Subject: only a header block\nMessage-ID: <headers-only@example.org>\n"),
       good(3),
-      Buffer.from(`Message-ID: <huge-header@example.org>\nX-Long: ${"a".repeat(1 << 20)}\n\nbody\n`),
+      Buffer.from(`Message-ID: <huge-header@example.org>\nSubject: ${"a".repeat(1 << 20)}\n\nbody\n`),
       good(4),
       nested,
       Buffer.from("Message-ID: <nul@example.org>\nSubject: a\0b\nDate: Mon, 1 Jan 275760 00:00:00 +0000\n\nNUL \0 in the body\n"),
       good(5),
+      // A field the parse never reads is not given to mailparser, whatever its size.
+      Buffer.from(`Message-ID: <huge-unread-header@example.org>\nX-Long: ${"a".repeat(1 << 20)}\n\nbody\n`),
     ];
     const file = writeFile("bad.mbox", mbox(entries));
     const failures: Array<{ position: string; reason: string }> = [];
     const db = freshDb("bad");
     const counts = await run(db, [file], { onFailure: (position, reason) => failures.push({ position, reason }) });
 
-    // mailparser rejects the 1 MB header line and the 3000-deep multipart.
-    assert.deepEqual(counts, { added: 8, duplicate: 0, variant: 0, repaired: 2, failed: 2 });
+    // mailparser rejects the 1 MB Subject line and the 3000-deep multipart.
+    assert.deepEqual(counts, { added: 9, duplicate: 0, variant: 0, repaired: 3, failed: 2 });
     assert.deepEqual(failures.map((f) => f.position.replace(/ at byte \d+$/, "")), [
       `${file}: message 6`,
       `${file}: message 8`,
@@ -850,10 +852,10 @@ describe("bad input", () => {
     }
     const far = stored.find((m) => m.messageId === "nul@example.org");
     assert.match(far?.date ?? "", /^9999-12-31T/, "out-of-range dates are clamped, not thrown");
-    assert.equal(canonicalDump(db).ftsRows, 8);
+    assert.equal(canonicalDump(db).ftsRows, 9);
 
     const again = await run(db, [file]);
-    assert.deepEqual(again, { added: 0, duplicate: 8, variant: 0, repaired: 0, failed: 2 });
+    assert.deepEqual(again, { added: 0, duplicate: 9, variant: 0, repaired: 0, failed: 2 });
   });
 
   test("ingest() rejects a missing source without leaving the database open", { skip: process.platform !== "linux" }, async () => {
@@ -913,7 +915,7 @@ describe("CLI", () => {
 
   test("- reads standard input; failed messages are reported and do not change the exit code", async () => {
     const db = freshDb("cli-stdin");
-    const broken = Buffer.from(`Message-ID: <huge@example.org>\nX-Long: ${"b".repeat(1 << 20)}\n\nbody\n`);
+    const broken = Buffer.from(`Message-ID: <huge@example.org>\nSubject: ${"b".repeat(1 << 20)}\n\nbody\n`);
     const input = Buffer.concat([fs.readFileSync(TINY), Buffer.from("\n"), mbox([broken])]);
     const result = await runCli(["--list", "tiny", "--quiet", "-"], db, input);
     assert.equal(result.code, 0, result.stderr);

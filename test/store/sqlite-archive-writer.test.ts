@@ -65,3 +65,41 @@ test("full-text keys order every message newest first, same millisecond by id, a
     db.close();
   }
 });
+
+test("each copy's full-text row holds its fields and its list; only a mail's first copy is in /all/", async () => {
+  const file = path.join(TMP, "copies.db");
+  ensureSchema(file, ROOT);
+  const raw = Buffer.from(
+    "Message-ID: <cross@x>\nFrom: Quinn Numbat <quinn@example.org>\nTo: alpha@example.org\nCc: beta@example.org\n" +
+      "Subject: platypus subject\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nechidna body\n",
+  );
+  const writer = new SqliteArchiveWriter(file);
+  const counts = emptyCounts();
+  const lists: number[] = [];
+  try {
+    for (const name of ["alpha", "beta"]) {
+      const listId = await writer.ensureList({ name });
+      lists.push(listId);
+      await writer.writeBatch(listId, [{ raw, parsed: await parseMessage(raw), fallbackDate: null, position: name }], counts, () => {});
+    }
+  } finally {
+    await writer.close();
+  }
+  assert.equal(counts.added, 2);
+  const db = new Database(file);
+  try {
+    const hits = (query: string) =>
+      db.prepare(`SELECT m.listId AS list FROM message_fts f JOIN message_search_key k ON k.sortKey = f.rowid JOIN "Message" m ON m.id = k.messageId
+                   WHERE message_fts MATCH ? ORDER BY m.listId`).all(query).map((r) => (r as { list: number }).list);
+    assert.deepEqual(hits("subject:platypus"), lists);
+    assert.deepEqual(hits("fromName:numbat AND fromAddr:quinn"), lists);
+    assert.deepEqual(hits("toAddrs:alpha AND ccAddrs:beta"), lists);
+    assert.deepEqual(hits("bodyText:echidna"), lists);
+    assert.deepEqual(hits(`list:l${lists[0]}`), [lists[0]]);
+    assert.deepEqual(hits(`list:l${lists[1]}`), [lists[1]]);
+    assert.deepEqual(hits("list:all"), [lists[0]]);
+    db.prepare(`INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)`).run();
+  } finally {
+    db.close();
+  }
+});

@@ -42,6 +42,7 @@ before(() => {
   const listId = Number(db.prepare(`INSERT INTO "List" (name) VALUES ('big')`).run().lastInsertRowid);
   const threadId = Number(db.prepare(`INSERT INTO "Thread" (listId, rootMid) VALUES (?, 'm0@x')`).run(listId).lastInsertRowid);
   const insertKey = db.prepare(`INSERT INTO message_search_key (sortKey, messageId) VALUES (?, ?)`);
+  const insertFts = db.prepare(`INSERT INTO message_fts (rowid, subject, bodyText, list) VALUES (?, ?, ?, ?)`);
   const insertMail = db.prepare(`INSERT INTO "Mail" (rawHash, bodyText, raw, size) VALUES (?, ?, ?, 1)`);
   const insert = db.prepare(
     `INSERT INTO "Message" (listId, messageId, mailId, rawHash, subject, date, threadId) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -51,9 +52,11 @@ before(() => {
       const body = Array.from({ length: 120 }, (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length]).join(" ");
       const date = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString();
       const mailId = Number(insertMail.run(`h${i}`, body, Buffer.from("x")).lastInsertRowid);
-      const id = insert.run(listId, `m${i}@x`, mailId, `h${i}`, `subject ${WORDS[i % WORDS.length]}`, date, threadId).lastInsertRowid;
-      // Newest first, as the writer orders full-text rows; the key's row indexes the message.
+      const subject = `subject ${WORDS[i % WORDS.length]}`;
+      const id = insert.run(listId, `m${i}@x`, mailId, `h${i}`, subject, date, threadId).lastInsertRowid;
+      // Newest first, as the writer orders full-text rows.
       insertKey.run(-i, id);
+      insertFts.run(-i, subject, body, `l${listId} all`);
     }
   })();
   db.close();

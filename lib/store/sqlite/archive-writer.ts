@@ -22,6 +22,15 @@ const BASE_THREAD = -1;
 const BUSY_WAIT_MS = 5_000;
 const MAX_LOCK_WAIT_MS = 10 * 60_000;
 
+/** A copy's full-text columns: subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list. */
+type FtsText = [string, string, string, string, string, string, string];
+
+interface BatchKey {
+  key: bigint;
+  id: number;
+  text: FtsText;
+}
+
 function lower(a: bigint | null, b: bigint | null): bigint | null {
   if (a === null) return b;
   return b === null || a < b ? a : b;
@@ -39,13 +48,14 @@ export class SqliteArchiveWriter implements ArchiveWriter {
   private anyGuarded = false;
   private readonly series: SeriesWriter;
   /**
-   * The batch's full-text keys, ascending, written at its end in that order:
-   * FTS5 flushes its pending terms to a new segment whenever a rowid is lower
-   * than the one before, and mail arrives oldest first, so keys (minus the
-   * date) fall with each message. In key order the corpus indexed in 6.7 s
-   * instead of 11.2 s.
+   * The batch's full-text keys and rows, ascending, written at its end in
+   * that order: FTS5 flushes its pending terms to a new segment whenever a
+   * rowid is lower than the one before, and mail arrives oldest first, so
+   * keys (minus the date) fall with each message. In key order the corpus
+   * indexed in 6.7 s instead of 11.2 s. The rows come from the values in
+   * hand, not read back from the rows just written.
    */
-  private readonly batchKeys: { key: bigint; id: number }[] = [];
+  private readonly batchKeys: BatchKey[] = [];
 
   /** `onWait` hears, once per wait, that another writer holds the database. */
   constructor(file: string, private readonly onWait: (message: string) => void = () => {}) {
@@ -82,8 +92,10 @@ export class SqliteArchiveWriter implements ArchiveWriter {
       this.anyGuarded = this.sql.anyGuarded.get() !== undefined;
       const touched = new Set<number>();
       for (const message of batch) this.writeOne(listId, message, counts, logFailure, touched);
-      // Each key's row brings its copy into the full-text index (a trigger).
-      for (const { key, id } of this.batchKeys) this.sql.insertSearchKey.run(key, id);
+      for (const { key, id, text } of this.batchKeys) {
+        this.sql.insertSearchKey.run(key, id);
+        this.sql.insertFts.run(key, ...text);
+      }
       for (const threadId of touched) this.sql.refreshThread.run({ id: threadId });
       this.series.markDirty(touched);
       if (touched.size > 0) this.sql.refreshList.run({ id: listId });
@@ -144,14 +156,19 @@ export class SqliteArchiveWriter implements ArchiveWriter {
     if (this.sql.hasMid.get(listId, messageId)) counts.variant++;
     const { threadId, guarded } = this.threadMessage(listId, messageId, parsed, touched);
     const date = toSqlDate(parsed.date ?? message.fallbackDate ?? EPOCH);
-    const mailId = this.storeMail(rawHash, raw, parsed);
+    const mail = this.storeMail(rawHash, raw, parsed);
+    const toAddrs = parsed.to.join(", ");
+    const ccAddrs = parsed.cc.join(", ");
     const info = this.sql.insertMessage.run(
-      listId, messageId, mailId, rawHash, parsed.subject, parsed.fromName, parsed.fromAddr,
-      parsed.to.join(", "), parsed.cc.join(", "), date, parsed.inReplyTo,
+      listId, messageId, mail.id, rawHash, parsed.subject, parsed.fromName, parsed.fromAddr,
+      toAddrs, ccAddrs, date, parsed.inReplyTo,
       parsed.references.join(" "), threadId, parsed.hasPatch ? 1 : 0, guarded ? 1 : 0,
     );
     const id = Number(info.lastInsertRowid);
-    this.addBatchKey(this.searchKey(date), id);
+    // The list's token, and "all" on the mail's first copy: /all/ finds each mail once.
+    const lists = mail.firstCopy ? `l${listId} all` : `l${listId}`;
+    const text: FtsText = [parsed.subject, parsed.fromName, parsed.fromAddr, toAddrs, ccAddrs, mail.bodyText, lists];
+    this.addBatchKey({ key: this.searchKey(date), id, text });
     if (guarded) {
       this.anyGuarded = true;
       for (const mid of new Set(parsed.references)) this.sql.insertGuardedRef.run(id, listId, mid);
@@ -192,21 +209,24 @@ export class SqliteArchiveWriter implements ArchiveWriter {
     return low;
   }
 
-  private addBatchKey(key: bigint, id: number): void {
-    this.batchKeys.splice(this.firstBatchKeyAbove(key), 0, { key, id });
+  private addBatchKey(entry: BatchKey): void {
+    this.batchKeys.splice(this.firstBatchKeyAbove(entry.key), 0, entry);
   }
 
-  /** The mail's row: the one another list already stored, or a new one with its attachments. */
-  private storeMail(rawHash: string, raw: Buffer, parsed: ParsedMessage): number {
-    const existing = this.sql.getMail.get(rawHash) as { id: number } | undefined;
-    if (existing) return existing.id;
+  /**
+   * The mail's row: the one another list already stored, or a new one with
+   * its attachments; its stored text, and whether no copy holds it yet.
+   */
+  private storeMail(rawHash: string, raw: Buffer, parsed: ParsedMessage): { id: number; bodyText: string; firstCopy: boolean } {
+    const existing = this.sql.getMail.get(rawHash) as { id: number; bodyText: string } | undefined;
+    if (existing) return { ...existing, firstCopy: this.sql.anyCopyOf.get(existing.id) === undefined };
     const mailId = Number(this.sql.insertMail.run(rawHash, parsed.bodyText, raw, raw.length).lastInsertRowid);
     parsed.attachments.forEach((a, position) => {
       // Bytes may arrive from a parse worker as a plain Uint8Array view.
       const content = Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
       this.sql.insertAttachment.run(mailId, position, a.filename, a.contentType, a.size, content);
     });
-    return mailId;
+    return { id: mailId, bodyText: parsed.bodyText, firstCopy: true };
   }
 
   // Threads are the connected components of the Message-ID graph: each
@@ -302,7 +322,11 @@ function prepareStatements(db: Database.Database) {
     ),
     hasHash: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND rawHash = ?`),
     hasMid: db.prepare(`SELECT 1 FROM "Message" WHERE listId = ? AND messageId = ? LIMIT 1`),
-    getMail: db.prepare(`SELECT id FROM "Mail" WHERE rawHash = ?`),
+    getMail: db.prepare(`SELECT id, bodyText FROM "Mail" WHERE rawHash = ?`),
+    anyCopyOf: db.prepare(`SELECT 1 FROM "Message" WHERE mailId = ? LIMIT 1`),
+    insertFts: db.prepare(
+      `INSERT INTO message_fts (rowid, subject, fromName, fromAddr, toAddrs, ccAddrs, bodyText, list) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     insertSearchKey: db.prepare(`INSERT INTO "message_search_key" (sortKey, messageId) VALUES (?, ?)`),
     // The highest position below a bound is the lowest key above its negation.
     lastKeyBefore: db.prepare(`SELECT min(sortKey) AS sortKey FROM "message_search_key" WHERE sortKey > ?`).safeIntegers(),

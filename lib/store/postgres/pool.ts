@@ -28,8 +28,19 @@ export interface PoolOptions {
   settings?: Readonly<Record<string, string>>;
 }
 
+// JIT compilation off in every session: the app's statements are short, and
+// a plan whose cost passes jit_above_cost (any plan with a disabled node, as
+// the search sessions' enable_seqscan = off gives a scan of the six-row List
+// table) was compiled by LLVM on every run: 48 ms for the search estimate's
+// two look-ups on a quiet machine, past the search budget under load.
+const SESSION_DEFAULTS = { jit: "off" };
+
 export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
-  const settings = Object.entries({ ...(options.readOnly ? { default_transaction_read_only: "on" } : {}), ...options.settings });
+  const settings = Object.entries({
+    ...SESSION_DEFAULTS,
+    ...(options.readOnly ? { default_transaction_read_only: "on" } : {}),
+    ...options.settings,
+  });
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 4,
@@ -37,7 +48,7 @@ export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
     types,
     // Startup parameters: set before the first query, at no extra round trip.
     ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
-    ...(settings.length > 0 ? { options: settings.map(([name, value]) => `-c ${name}=${value}`).join(" ") } : {}),
+    options: settings.map(([name, value]) => `-c ${name}=${value}`).join(" "),
     // A process that only waits on a closed pool must be able to exit.
     allowExitOnIdle: true,
   });
